@@ -1,0 +1,79 @@
+/** The reverse process as the page sees it: the frames of the current generation and its status. */
+import type { StateCreator } from 'zustand';
+import type { StoreState } from './store.ts';
+
+/** One denoising step as received from the worker. Arrays are [3, H, W] float32. */
+export interface Frame {
+  index: number;
+  total: number;
+  t: number;
+  tPrev: number;
+  xt: Float32Array;
+  eps: Float32Array;
+  x0: Float32Array;
+  /** Worker milliseconds for this step. */
+  ms: number;
+}
+
+export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+
+export interface GenerationSlice {
+  /** Request id of the generation shown (the latest one asked for). */
+  generationId: number | null;
+  generationStatus: GenerationStatus;
+  /** Steps the current generation will run. */
+  generationTotal: number;
+  /** Frames received so far, in step order. */
+  frames: Frame[];
+  /** Frame shown when rewinding; null follows the latest frame. */
+  viewIndex: number | null;
+  generationError: string | null;
+  /** Worker milliseconds for the whole generation, once done. */
+  generationMs: number | null;
+  startGeneration(id: number, total: number): void;
+  /** Ignored unless `id` is the current generation (a late frame of a replaced run). */
+  addFrame(id: number, frame: Frame): void;
+  completeGeneration(id: number, ms: number): void;
+  cancelGeneration(id: number): void;
+  failGeneration(id: number, message: string): void;
+  setViewIndex(index: number | null): void;
+}
+
+export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationSlice> = (set, get) => {
+  const isCurrent = (id: number) => get().generationId === id;
+  return {
+    generationId: null,
+    generationStatus: 'idle',
+    generationTotal: 0,
+    frames: [],
+    viewIndex: null,
+    generationError: null,
+    generationMs: null,
+    startGeneration: (id, total) =>
+      set({
+        generationId: id,
+        generationStatus: 'running',
+        generationTotal: total,
+        frames: [],
+        viewIndex: null,
+        generationError: null,
+        generationMs: null,
+      }),
+    addFrame: (id, frame) => {
+      if (isCurrent(id)) set((s) => ({ frames: [...s.frames, frame] }));
+    },
+    completeGeneration: (id, ms) => {
+      if (isCurrent(id)) set({ generationStatus: 'done', generationMs: ms });
+    },
+    cancelGeneration: (id) => {
+      if (isCurrent(id) && get().generationStatus === 'running') set({ generationStatus: 'cancelled' });
+    },
+    failGeneration: (id, message) => {
+      if (isCurrent(id)) set({ generationStatus: 'error', generationError: message });
+    },
+    setViewIndex: (index) => {
+      const last = get().frames.length - 1;
+      set({ viewIndex: index === null || index >= last ? null : Math.max(0, Math.round(index)) });
+    },
+  };
+};

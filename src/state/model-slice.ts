@@ -1,0 +1,48 @@
+/** The models: manifest, download progress, which backend runs them, and load errors. */
+import type { StateCreator } from 'zustand';
+import type { Manifest } from '../model/manifest.ts';
+import type { Backend } from '../worker/protocol.ts';
+import type { StoreState } from './store.ts';
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+/** Which backend runs the models, and why that one. */
+export interface BackendInfo {
+  backend: Backend;
+  reason: string;
+  /** WASM threads; 0 for WebGPU. */
+  threads: number;
+  loadMs: number;
+}
+
+export interface ModelSlice {
+  manifest: Manifest | null;
+  loadStatus: LoadStatus;
+  /** Bytes received per file. */
+  progress: Record<string, { loaded: number; total: number }>;
+  backendInfo: BackendInfo | null;
+  loadError: string | null;
+  /** Problems found reading the URL hash, shown once as a notice. */
+  urlProblems: string[];
+  setManifest(manifest: Manifest): void;
+  startLoading(): void;
+  setProgress(file: string, loaded: number, total: number): void;
+  setReady(info: BackendInfo): void;
+  failLoading(message: string): void;
+  setUrlProblems(problems: string[]): void;
+}
+
+export const createModelSlice: StateCreator<StoreState, [], [], ModelSlice> = (set) => ({
+  manifest: null,
+  loadStatus: 'idle',
+  progress: {},
+  backendInfo: null,
+  loadError: null,
+  urlProblems: [],
+  setManifest: (manifest) => set({ manifest }),
+  startLoading: () => set({ loadStatus: 'loading', loadError: null, progress: {} }),
+  setProgress: (file, loaded, total) => set((s) => ({ progress: { ...s.progress, [file]: { loaded, total } } })),
+  setReady: (backendInfo) => set({ loadStatus: 'ready', backendInfo, loadError: null }),
+  failLoading: (loadError) => set({ loadStatus: 'error', loadError }),
+  setUrlProblems: (urlProblems) => set({ urlProblems }),
+});

@@ -1,0 +1,95 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { applyUrlState, selectUrlState, useStore } from './store.ts';
+import type { Frame } from './generation-slice.ts';
+
+const frame = (index: number): Frame => ({
+  index,
+  total: 3,
+  t: 999 - index * 333,
+  tPrev: 999 - (index + 1) * 333,
+  xt: new Float32Array(3),
+  eps: new Float32Array(3),
+  x0: new Float32Array(3),
+  ms: 1,
+});
+
+describe('store', () => {
+  beforeEach(() => useStore.setState(useStore.getInitialState(), true));
+
+  it('starts from the URL defaults', () => {
+    expect(selectUrlState(useStore.getState())).toEqual({ prompt: 'cat face', seed: 1, steps: 30, guidance: 4, t: 500 });
+  });
+
+  it('clamps parameters to the URL table ranges', () => {
+    const s = useStore.getState();
+    s.setSteps(0);
+    s.setGuidance(99);
+    s.setSeed(2.6);
+    useStore.getState().setForwardT(-5);
+    expect(selectUrlState(useStore.getState())).toMatchObject({ steps: 1, guidance: 20, seed: 3, t: 0 });
+    s.setSteps(NaN);
+    expect(useStore.getState().steps).toBe(30);
+  });
+
+  it('applies URL state', () => {
+    applyUrlState({ prompt: 'dog', seed: 7, t: 10 });
+    expect(selectUrlState(useStore.getState())).toEqual({ prompt: 'dog', seed: 7, steps: 30, guidance: 4, t: 10 });
+  });
+
+  it('collects frames of the current generation only', () => {
+    const s = useStore.getState();
+    s.startGeneration(1, 3);
+    s.addFrame(1, frame(0));
+    s.startGeneration(2, 3); // latest request wins
+    s.addFrame(1, frame(1)); // a late frame of the replaced run
+    s.addFrame(2, frame(0));
+    s.completeGeneration(1, 5);
+    expect(useStore.getState()).toMatchObject({ generationId: 2, generationStatus: 'running' });
+    expect(useStore.getState().frames.map((f) => f.index)).toEqual([0]);
+    s.addFrame(2, frame(1));
+    s.addFrame(2, frame(2));
+    s.completeGeneration(2, 12);
+    expect(useStore.getState()).toMatchObject({ generationStatus: 'done', generationMs: 12 });
+    expect(useStore.getState().frames).toHaveLength(3);
+  });
+
+  it('cancels and fails only a running current generation', () => {
+    const s = useStore.getState();
+    s.startGeneration(3, 3);
+    s.cancelGeneration(3);
+    expect(useStore.getState().generationStatus).toBe('cancelled');
+    s.startGeneration(4, 3);
+    s.failGeneration(4, 'unet.onnx: boom');
+    expect(useStore.getState()).toMatchObject({ generationStatus: 'error', generationError: 'unet.onnx: boom' });
+    s.startGeneration(5, 3);
+    expect(useStore.getState().generationError).toBeNull();
+  });
+
+  it('rewinds to a frame and follows the latest again past the end', () => {
+    const s = useStore.getState();
+    s.startGeneration(1, 3);
+    for (let i = 0; i < 3; i++) s.addFrame(1, frame(i));
+    s.setViewIndex(1);
+    expect(useStore.getState().viewIndex).toBe(1);
+    s.setViewIndex(2);
+    expect(useStore.getState().viewIndex).toBeNull();
+  });
+
+  it('tracks loading, progress, readiness and failure', () => {
+    const s = useStore.getState();
+    s.startLoading();
+    s.setProgress('unet.onnx', 10, 100);
+    expect(useStore.getState().progress).toEqual({ 'unet.onnx': { loaded: 10, total: 100 } });
+    s.failLoading('unet.onnx: HTTP 404');
+    expect(useStore.getState()).toMatchObject({ loadStatus: 'error', loadError: 'unet.onnx: HTTP 404' });
+    s.startLoading();
+    s.setReady({ backend: 'wasm', reason: 'navigator.gpu missing', threads: 2, loadMs: 5 });
+    expect(useStore.getState()).toMatchObject({ loadStatus: 'ready', loadError: null, progress: {} });
+  });
+
+  it('resets from getInitialState', () => {
+    useStore.getState().setPrompt('changed');
+    useStore.setState(useStore.getInitialState(), true);
+    expect(useStore.getState().prompt).toBe('cat face');
+  });
+});

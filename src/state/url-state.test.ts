@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { defaultUrlState, parseUrlState, serializeUrlState, type UrlState } from './url-state.ts';
+
+describe('url-state', () => {
+  it('reads the documented example', () => {
+    const { values, present, problems } = parseUrlState('#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500');
+    expect(values).toEqual({ prompt: 'cat face', seed: 1, steps: 30, guidance: 4, t: 500 });
+    expect(present).toEqual(['prompt', 'seed', 'steps', 'guidance', 't']);
+    expect(problems).toEqual([]);
+  });
+
+  it('round-trips through serialise and parse', () => {
+    const states: UrlState[] = [
+      defaultUrlState(),
+      { prompt: 'a red & blue = "ball" #1 +100% 🐱', seed: 4294967295, steps: 1, guidance: 7.5, t: 0 },
+      { prompt: '', seed: 0, steps: 100, guidance: 0.125, t: 999 },
+      { prompt: '<img src=x onerror=alert(1)>', seed: 42, steps: 8, guidance: 0, t: 1 },
+    ];
+    for (const s of states) {
+      const hash = serializeUrlState(s);
+      expect(parseUrlState(`#${hash}`)).toEqual({ values: s, present: Object.keys(s), problems: [] });
+      expect(serializeUrlState(parseUrlState(hash).values)).toBe(hash);
+    }
+  });
+
+  it('writes %20 for spaces, reads + as a space', () => {
+    expect(serializeUrlState({ ...defaultUrlState(), prompt: 'cat face' })).toMatch(/^prompt=cat%20face&/);
+    expect(parseUrlState('prompt=cat+face').values.prompt).toBe('cat face');
+  });
+
+  it('gives defaults for an empty or missing hash', () => {
+    for (const hash of ['', '#', '#&&', '#unknown=3']) {
+      expect(parseUrlState(hash)).toEqual({ values: defaultUrlState(), present: [], problems: [] });
+    }
+  });
+
+  it('falls back to defaults for broken values and says why, never throwing', () => {
+    const d = defaultUrlState();
+    const { values, present, problems } = parseUrlState(
+      '#seed=abc&steps=2.5&guidance=&t=NaN&prompt=%E0%A4%A',
+    );
+    expect(values).toEqual(d);
+    expect(present).toEqual([]);
+    expect(problems).toHaveLength(5);
+    expect(problems.join('\n')).toMatch(/seed: "abc" is not a number; using 1/);
+    expect(problems.join('\n')).toMatch(/steps: "2.5" is not a whole number; using 30/);
+    expect(problems.join('\n')).toMatch(/prompt: .* is not valid URL encoding/);
+  });
+
+  it('clamps numbers outside their range', () => {
+    const { values, problems } = parseUrlState('#steps=5000&guidance=-3&t=1e9&seed=-1');
+    expect(values).toMatchObject({ steps: 100, guidance: 0, t: 999, seed: 0 });
+    expect(problems).toHaveLength(4);
+  });
+
+  it('cuts an over-long prompt', () => {
+    const { values, problems } = parseUrlState(`#prompt=${'a'.repeat(600)}`);
+    expect(values.prompt).toHaveLength(500);
+    expect(problems).toHaveLength(1);
+  });
+
+  it('survives hostile input', () => {
+    const inputs = ['#=', '#==&=', '#%', '#seed=%', '#steps=Infinity', '#seed=0x10', '#t= 12 ', '#prompt'];
+    for (const hash of inputs) expect(() => parseUrlState(hash)).not.toThrow();
+    expect(parseUrlState('#t= 12 ').values.t).toBe(12);
+    expect(parseUrlState('#prompt').values.prompt).toBe('');
+  });
+});

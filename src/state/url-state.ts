@@ -1,0 +1,123 @@
+/**
+ * The page's shareable state in the URL hash, e.g. `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500`.
+ * One declarative table both parses and serialises, so a link reproduces a run. Parsing never throws:
+ * a broken value falls back to its default (numbers out of range are clamped) and is reported.
+ */
+
+/** One field of the hash: its key, how to read it, its default and (for numbers) its range. */
+export type UrlField =
+  | { name: string; type: 'string'; default: string; maxLength: number }
+  | { name: string; type: 'int' | 'float'; default: number; min: number; max: number };
+
+/** Every field the hash carries. Defaults follow the model contract's `defaults`. */
+export const URL_FIELDS = [
+  { name: 'prompt', type: 'string', default: 'cat face', maxLength: 500 },
+  { name: 'seed', type: 'int', default: 1, min: 0, max: 4294967295 }, // uint32, as the rng takes it
+  { name: 'steps', type: 'int', default: 30, min: 1, max: 100 }, // ~0.5 s per step on WASM
+  { name: 'guidance', type: 'float', default: 4, min: 0, max: 20 }, // classifier-free guidance scale
+  { name: 't', type: 'int', default: 500, min: 0, max: 999 }, // forward-process timestep
+] as const satisfies readonly UrlField[];
+
+/** The values of the hash, typed from the table. */
+export interface UrlState {
+  prompt: string;
+  seed: number;
+  steps: number;
+  guidance: number;
+  t: number;
+}
+
+export type UrlKey = keyof UrlState;
+
+/** The result of reading a hash: every value, which keys were given, and what was wrong. */
+export interface ParsedUrlState {
+  values: UrlState;
+  /** Keys present in the hash with a usable value. */
+  present: UrlKey[];
+  /** One line per broken value, e.g. `steps: "abc" is not a whole number; using 30`. */
+  problems: string[];
+}
+
+/** The defaults of every field. */
+export function defaultUrlState(): UrlState {
+  const out: Record<string, string | number> = {};
+  for (const f of URL_FIELDS) out[f.name] = f.default;
+  return out as unknown as UrlState;
+}
+
+/** Reads `#a=1&b=2` (leading '#' optional). Never throws. */
+export function parseUrlState(hash: string): ParsedUrlState {
+  const values = defaultUrlState() as unknown as Record<string, string | number>;
+  const present: UrlKey[] = [];
+  const problems: string[] = [];
+  const raw = readPairs(hash, problems);
+  for (const field of URL_FIELDS) {
+    const text = raw.get(field.name);
+    if (text === undefined) continue;
+    const result = readField(field, text);
+    if (result.problem) problems.push(`${field.name}: ${result.problem}`);
+    if (result.value !== undefined) {
+      values[field.name] = result.value;
+      present.push(field.name);
+    }
+  }
+  return { values: values as unknown as UrlState, present, problems };
+}
+
+/** Writes every field, in table order, as `prompt=...&seed=...` (no leading '#'). */
+export function serializeUrlState(state: UrlState): string {
+  return URL_FIELDS.map((f) => `${f.name}=${encodeURIComponent(formatValue(f, state[f.name]))}`).join('&');
+}
+
+function readPairs(hash: string, problems: string[]): Map<string, string> {
+  const pairs = new Map<string, string>();
+  const body = hash.startsWith('#') ? hash.slice(1) : hash;
+  for (const part of body.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const key = safeDecode(eq < 0 ? part : part.slice(0, eq));
+    const value = eq < 0 ? '' : safeDecode(part.slice(eq + 1));
+    if (key === null) continue;
+    if (value === null) {
+      problems.push(`${key}: "${part.slice(eq + 1)}" is not valid URL encoding; using the default`);
+      continue;
+    }
+    pairs.set(key, value); // a repeated key: the last one wins
+  }
+  return pairs;
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return null;
+  }
+}
+
+function readField(field: UrlField, text: string): { value?: string | number; problem?: string } {
+  if (field.type === 'string') {
+    if (text.length <= field.maxLength) return { value: text };
+    return { value: text.slice(0, field.maxLength), problem: `longer than ${field.maxLength} characters; cut` };
+  }
+  const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  const trimmed = text.trim();
+  const number = trimmed === '' ? NaN : Number(trimmed);
+  if (!Number.isFinite(number)) {
+    return { problem: `"${shown}" is not a number; using ${field.default}` };
+  }
+  if (field.type === 'int' && !Number.isInteger(number)) {
+    return { problem: `"${shown}" is not a whole number; using ${field.default}` };
+  }
+  if (number < field.min || number > field.max) {
+    const clamped = Math.min(field.max, Math.max(field.min, number));
+    return { value: clamped, problem: `${shown} is outside ${field.min}..${field.max}; using ${clamped}` };
+  }
+  return { value: number };
+}
+
+function formatValue(field: UrlField, value: string | number): string {
+  if (field.type === 'string') return String(value);
+  // Floats: at most 3 decimals, no trailing zeros ("4", "7.5"), so links stay short and stable.
+  return field.type === 'float' ? String(Number((value as number).toFixed(3))) : String(value);
+}

@@ -1,0 +1,117 @@
+/**
+ * The message protocol between the page and the inference worker.
+ * Every request carries an `id`; every event answers one request by that id. Float arrays travel as
+ * transferred buffers (no copy across the thread boundary).
+ */
+
+/** Which ONNX Runtime execution provider runs the models. */
+export type Backend = 'webgpu' | 'wasm';
+
+/** What the page asks for: a backend, or 'auto' (WebGPU if a usable adapter exists, else WASM). */
+export type BackendPreference = Backend | 'auto';
+
+/** Load the models once; later loads answer from the same promise. */
+export interface LoadRequest {
+  type: 'load';
+  id: number;
+  /** Absolute URL of the folder holding manifest.json, ending in '/'. */
+  modelBase: string;
+  /** Absolute URL of the folder holding onnxruntime-web's runtime files, ending in '/'. */
+  ortBase: string;
+  backend: BackendPreference;
+}
+
+/** Run a whole generation; it replaces (cancels) any generation still running. */
+export interface GenerateRequest {
+  type: 'generate';
+  id: number;
+  prompt: string;
+  seed: number;
+  steps: number;
+  guidance: number;
+}
+
+/** Stop the generation with this id (if it is still running) before its next step. */
+export interface CancelRequest {
+  type: 'cancel';
+  id: number;
+}
+
+export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest;
+
+/** Bytes of one model file received so far. */
+export interface LoadProgressEvent {
+  type: 'progress';
+  id: number;
+  file: string;
+  loaded: number;
+  total: number;
+}
+
+/** Models loaded; says which backend runs them and why that one. */
+export interface ReadyEvent {
+  type: 'ready';
+  id: number;
+  backend: Backend;
+  /** Why this backend, e.g. "navigator.gpu missing" or "WebGPU session failed: ...". */
+  reason: string;
+  /** WASM threads (1 without cross-origin isolation); 0 for WebGPU. */
+  threads: number;
+  /** Milliseconds from the load request to ready (download + session creation). */
+  loadMs: number;
+}
+
+/** One denoising step. Arrays are [3, H, W] float32 in CHW order. */
+export interface StepEvent {
+  type: 'step';
+  id: number;
+  /** 0-based step index. */
+  index: number;
+  total: number;
+  /** Timestep of x_t (0..T-1), and of the sample this step produces (-1 after the last step). */
+  t: number;
+  tPrev: number;
+  xt: Float32Array;
+  eps: Float32Array;
+  x0: Float32Array;
+  /** Milliseconds this step took in the worker (model calls + sampler). */
+  ms: number;
+}
+
+/** A generation finished every step. */
+export interface CompleteEvent {
+  type: 'complete';
+  id: number;
+  /** Milliseconds for the whole generation, text encoding included. */
+  ms: number;
+}
+
+/** A request failed; the worker stays usable. */
+export interface FailureEvent {
+  type: 'error';
+  id: number;
+  /** Which request failed, so the page can tell a load failure from a generation failure. */
+  request: WorkerRequest['type'];
+  message: string;
+}
+
+/** A generation stopped early, by a cancel request or a newer generate request. */
+export interface CancelledEvent {
+  type: 'cancelled';
+  id: number;
+  /** Steps that had completed when it stopped. */
+  steps: number;
+}
+
+export type WorkerEvent =
+  | LoadProgressEvent
+  | ReadyEvent
+  | StepEvent
+  | CompleteEvent
+  | FailureEvent
+  | CancelledEvent;
+
+/** Buffers of an event to transfer rather than copy. */
+export function transferablesOf(event: WorkerEvent): Transferable[] {
+  return event.type === 'step' ? [event.xt.buffer, event.eps.buffer, event.x0.buffer] : [];
+}
