@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { fakeManifestJson } from '../testing/fake-model.ts';
+import { checkIoSpec, contextShape, parseManifest } from './manifest.ts';
+
+/** A fake manifest with `edit` applied to a deep copy. */
+function broken(edit: (m: Record<string, any>) => void): unknown {
+  const m = structuredClone(fakeManifestJson());
+  edit(m);
+  return m;
+}
+
+describe('parseManifest', () => {
+  it('accepts a good manifest and converts the schedule to Float64Array', () => {
+    const m = parseManifest(fakeManifestJson(8, 4));
+    expect(m.schedule.alphas_cumprod).toBeInstanceOf(Float64Array);
+    expect(m.schedule.alphas_cumprod.length).toBe(1000);
+    expect(m.resolution).toBe(8);
+    expect(m.defaults).toEqual({ steps: 30, guidance: 4, seed: 1, prompt: 'cat face' });
+    expect(contextShape(m)).toEqual({ length: 16, width: 4 });
+  });
+
+  const cases: [string, (m: Record<string, any>) => void, string][] = [
+    ['not an object', () => {}, ''],
+    ['format_version', (m) => (m.format_version = 2), 'manifest.json: format_version must be 1, got 2'],
+    ['resolution', (m) => delete m.resolution, 'manifest.json: resolution must be an integer in 1..4096, got undefined'],
+    ['channels', (m) => (m.channels = 4), 'manifest.json: channels must be 3, got 4'],
+    ['prediction_type', (m) => (m.prediction_type = 'epsilon'), 'manifest.json: prediction_type must be "v_prediction", got "epsilon"'],
+    ['table length', (m) => m.schedule.alphas_cumprod.pop(), 'manifest.json: schedule.alphas_cumprod must have 1000 numbers, got 999'],
+    ['table value', (m) => (m.schedule.alphas_cumprod[3] = 'x'), 'manifest.json: schedule.alphas_cumprod[3] must be a number in [0, 1), got "x"'],
+    ['table of 1', (m) => (m.schedule.alphas_cumprod[0] = 1), 'manifest.json: schedule.alphas_cumprod[0] must be a number in [0, 1), got 1'],
+    ['table order', (m) => (m.schedule.alphas_cumprod[5] = 0.9999), 'manifest.json: schedule.alphas_cumprod[5] = 0.9999 is above the previous value'],
+    ['tokenizer type', (m) => (m.tokenizer.type = 'bpe'), 'manifest.json: tokenizer.type must be "word-fnv1a", got "bpe"'],
+    ['file path', (m) => (m.unet.file = '../unet.onnx'), 'manifest.json: unet.file must be a relative file name, got "../unet.onnx"'],
+    ['sha256', (m) => (m.unet.sha256 = 'abc'), 'manifest.json: unet.sha256 must be 64 lower-case hex digits, got "abc"'],
+    ['dtype', (m) => (m.unet.inputs[1].dtype = 'double'), "manifest.json: unet.inputs[1].dtype must be one of float32, int32, int64, float16, got \"double\""],
+    ['missing input', (m) => m.unet.inputs.splice(1, 1), "manifest.json: unet.inputs must include 'timestep' [batch] float32, has [\"sample\",\"encoder_hidden_states\"]"],
+    ['image shape', (m) => (m.unet.outputs[0].shape = ['batch', 3, 8, 9]), "manifest.json: unet.outputs 'v' must be [batch,3,8,8] float32, got [batch,3,8,9] float32"],
+    ['context width', (m) => (m.unet.inputs[2].shape = ['batch', 16, 5]), "manifest.json: unet.inputs 'encoder_hidden_states' must be [batch,16,4] float32, got [batch,16,5] float32"],
+    ['fixed batch', (m) => (m.unet.inputs[0].shape[0] = 1), "manifest.json: unet.inputs 'sample' must be [batch,3,8,8] float32, got [1,3,8,8] float32"],
+    ['ids length', (m) => (m.tokenizer.max_length = 8), "manifest.json: text_encoder.inputs 'input_ids' must be [batch,8] int32, got [batch,16] int32"],
+    ['hidden states', (m) => (m.text_encoder.outputs = []), "manifest.json: text_encoder.outputs must include 'hidden_states' [batch,16,D] float32"],
+    ['default steps', (m) => (m.defaults.steps = 0), 'manifest.json: defaults.steps must be an integer in 1..1000, got 0'],
+    ['default guidance', (m) => (m.defaults.guidance = 'high'), 'manifest.json: defaults.guidance must be a finite number in 0..20, got "high"'],
+    ['default seed', (m) => (m.defaults.seed = -1), 'manifest.json: defaults.seed must be an integer in 0..4294967295, got -1'],
+    ['uncond prompt', (m) => delete m.uncond_prompt, 'manifest.json: uncond_prompt must be a string, got undefined'],
+    ['samples', (m) => (m.samples[0].caption = 3), 'manifest.json: samples[0].caption must be a string, got 3'],
+    ['data sources', (m) => delete m.data.sources[0].license, 'manifest.json: data.sources[0].license must be a string, got undefined'],
+    ['metrics', (m) => (m.metrics = null), 'manifest.json: metrics must be an object, got null'],
+  ];
+  for (const [name, edit, message] of cases.slice(1)) {
+    it(`rejects a bad ${name}`, () => expect(() => parseManifest(broken(edit))).toThrow(message));
+  }
+  it('rejects a non-object', () => {
+    expect(() => parseManifest([])).toThrow('manifest.json: (root) must be an object, got []');
+  });
+});
+
+describe('checkIoSpec', () => {
+  const manifest = parseManifest(fakeManifestJson(8, 4));
+  const meta = (name: string, type: string, shape: (number | string)[]) => ({ name, isTensor: true, type, shape });
+  const good = {
+    inputNames: ['sample', 'timestep', 'encoder_hidden_states'],
+    outputNames: ['v'],
+    inputMetadata: [meta('sample', 'float32', ['batch', 3, 8, 8]), meta('timestep', 'float32', ['batch']),
+      meta('encoder_hidden_states', 'float32', ['batch', 16, 4])],
+    outputMetadata: [meta('v', 'float32', ['b', 3, 8, 8])],
+  };
+
+  it('accepts a matching session, with or without metadata', () => {
+    expect(() => checkIoSpec('unet.onnx', manifest.unet, good)).not.toThrow();
+    expect(() => checkIoSpec('unet.onnx', manifest.unet, { inputNames: good.inputNames, outputNames: good.outputNames })).not.toThrow();
+  });
+
+  it('rejects different names', () => {
+    expect(() => checkIoSpec('unet.onnx', manifest.unet, { ...good, inputNames: ['sample', 't', 'encoder_hidden_states'] })).toThrow(
+      `unet.onnx: expected inputs ["sample","timestep","encoder_hidden_states"] (manifest.json), the model has ["sample","t","encoder_hidden_states"]`,
+    );
+    expect(() => checkIoSpec('unet.onnx', manifest.unet, { ...good, outputNames: ['v', 'extra'] })).toThrow(/expected outputs \["v"\]/);
+  });
+
+  it('rejects a different dtype or shape, or a fixed batch', () => {
+    const withInput0 = (m: ReturnType<typeof meta>) => ({ ...good, inputMetadata: [m, ...good.inputMetadata.slice(1)] });
+    expect(() => checkIoSpec('unet.onnx', manifest.unet, withInput0(meta('sample', 'float16', ['batch', 3, 8, 8])))).toThrow(
+      "unet.onnx: expected input 'sample' [batch,3,8,8] float32, got [batch,3,8,8] float16",
+    );
+    expect(() => checkIoSpec('unet.onnx', manifest.unet, withInput0(meta('sample', 'float32', ['batch', 3, 64, 64])))).toThrow(
+      "unet.onnx: expected input 'sample' [batch,3,8,8] float32, got [batch,3,64,64] float32",
+    );
+    expect(() => checkIoSpec('unet.onnx', manifest.unet, withInput0(meta('sample', 'float32', [1, 3, 8, 8])))).toThrow(/got \[1,3,8,8\]/);
+  });
+});
