@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { ddimStep } from '../diffusion/ddim.ts';
+import { highFrequencyEnergy } from '../diffusion/image.ts';
+import { createRng } from '../diffusion/rng.ts';
+import { parseManifest } from '../model/manifest.ts';
+import { fakeManifestJson, fakeModels } from '../testing/fake-model.ts';
+import { f32, hasFixture, mismatch, readFixture, type FixtureArray } from '../testing/fixtures.ts';
+import { generate, type GenerateParams, type Models, type StepFrame } from './pipeline.ts';
+
+const params: GenerateParams = { prompt: 'cat face', seed: 7, steps: 10, guidance: 3 };
+
+async function collect(models: Models, p: GenerateParams, signal?: AbortSignal): Promise<StepFrame[]> {
+  const frames: StepFrame[] = [];
+  for await (const frame of generate(models, p, signal)) frames.push(frame);
+  return frames;
+}
+
+describe('generate', () => {
+  it('yields one frame per step with trailing timesteps, t_prev chaining to -1', async () => {
+    const frames = await collect(fakeModels(), params);
+    expect(frames.map((f) => f.t)).toEqual([999, 899, 799, 699, 599, 499, 399, 299, 199, 99]);
+    expect(frames.map((f) => f.tPrev)).toEqual([899, 799, 699, 599, 499, 399, 299, 199, 99, -1]);
+    expect(frames.map((f) => f.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(frames.every((f) => f.total === 10)).toBe(true);
+    for (let i = 1; i < frames.length; i++) expect(Array.from(frames[i].xt)).toEqual(Array.from(frames[i - 1].prev));
+  });
+
+  it('starts from the seed\'s first C*H*W normals and ends at the clipped x0', async () => {
+    const frames = await collect(fakeModels(), params);
+    expect(Array.from(frames[0].xt)).toEqual(Array.from(createRng(7).normals(3 * 8 * 8)));
+    const last = frames.at(-1)!;
+    expect(Array.from(last.prev)).toEqual(Array.from(last.x0));
+    expect(Math.max(...last.prev.map(Math.abs))).toBeLessThanOrEqual(1);
+  });
+
+  it('is deterministic per seed and differs between seeds', async () => {
+    const a = (await collect(fakeModels(), params)).at(-1)!.prev;
+    const b = (await collect(fakeModels(), params)).at(-1)!.prev;
+    const c = (await collect(fakeModels(), { ...params, seed: 8 })).at(-1)!.prev;
+    expect(Array.from(a)).toEqual(Array.from(b));
+    expect(Array.from(a)).not.toEqual(Array.from(c));
+  });
+
+  it('encodes text once and calls the U-Net once per step, batch 2 when guided', async () => {
+    const models = fakeModels();
+    const batches: number[] = [];
+    const unet = models.unet;
+    models.unet = (s, t, c, batch) => (batches.push(batch), unet(s, t, c, batch));
+    await collect(models, params);
+    expect(models.calls).toEqual({ text: 1, unet: 10 });
+    expect(batches).toEqual(new Array(10).fill(2));
+  });
+
+  it('runs batch 1 (cond only) at guidance 1, with the same result as the guided formula', async () => {
+    const models = fakeModels();
+    const batches: number[] = [];
+    const unet = models.unet;
+    models.unet = (s, t, c, batch) => (batches.push(batch), unet(s, t, c, batch));
+    const frames = await collect(models, { ...params, guidance: 1 });
+    expect(new Set(batches)).toEqual(new Set([1]));
+    // v = x t/(t+1) for the conditional branch alone: replay it with ddimStep.
+    const m = models.manifest;
+    let x = createRng(7).normals(192);
+    for (const f of frames) {
+      x = ddimStep(m.schedule, f.t, f.tPrev, x, x.map((xi) => (xi * f.t) / (f.t + 1))).prevSample;
+    }
+    expect(Array.from(frames.at(-1)!.prev)).toEqual(Array.from(x));
+  });
+
+  it('uses the unconditional branch: guidance 0 and an empty prompt give the same image', async () => {
+    const zero = (await collect(fakeModels(), { ...params, guidance: 0 })).at(-1)!.prev;
+    const empty = (await collect(fakeModels(), { ...params, prompt: '', guidance: 1 })).at(-1)!.prev;
+    expect(Array.from(zero)).toEqual(Array.from(empty));
+  });
+
+  it('frames own their arrays: transferring one does not break the loop', async () => {
+    const frames: StepFrame[] = [];
+    for await (const f of generate(fakeModels(), params)) {
+      frames.push({ ...f, prev: f.prev.slice() });
+      structuredClone(f.prev, { transfer: [f.prev.buffer] }); // detaches f.prev
+      structuredClone(f.xt, { transfer: [f.xt.buffer] });
+    }
+    expect(frames.length).toBe(10);
+  });
+
+  it('aborts before the next U-Net call with an AbortError', async () => {
+    const models = fakeModels();
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = async () => {
+      for await (const f of generate(models, params, controller.signal)) {
+        seen.push(f.index);
+        if (f.index === 2) controller.abort();
+      }
+    };
+    await expect(run()).rejects.toMatchObject({ name: 'AbortError' });
+    expect(seen).toEqual([0, 1, 2]);
+    expect(models.calls.unet).toBe(3);
+  });
+
+  it('aborts before encoding when already aborted', async () => {
+    const models = fakeModels();
+    await expect(collect(models, params, AbortSignal.abort())).rejects.toMatchObject({ name: 'AbortError' });
+    expect(models.calls).toEqual({ text: 0, unet: 0 });
+  });
+
+  it('rejects bad params with clear errors', async () => {
+    const bad: [Partial<GenerateParams>, string][] = [
+      [{ steps: 0 }, 'steps must be an integer in 1..1000, got 0'],
+      [{ steps: 1001 }, 'steps must be an integer in 1..1000, got 1001'],
+      [{ steps: 2.5 }, 'steps must be an integer in 1..1000, got 2.5'],
+      [{ guidance: NaN }, 'guidance must be a number in 0..20, got NaN'],
+      [{ guidance: 21 }, 'guidance must be a number in 0..20, got 21'],
+      [{ guidance: -1 }, 'guidance must be a number in 0..20, got -1'],
+      [{ seed: -1 }, 'seed must be an integer in 0..4294967295, got -1'],
+      [{ seed: 2 ** 32 }, 'seed must be an integer in 0..4294967295, got 4294967296'],
+      [{ seed: 1.5 }, 'seed must be an integer in 0..4294967295, got 1.5'],
+    ];
+    for (const [change, message] of bad) await expect(collect(fakeModels(), { ...params, ...change })).rejects.toThrow(message);
+  });
+
+  it('rejects model outputs of the wrong size', async () => {
+    const models = fakeModels();
+    models.unet = async () => new Float32Array(5);
+    await expect(collect(models, params)).rejects.toThrow('U-Net returned 5 values, expected 384');
+    const models2 = fakeModels();
+    models2.encodeText = async () => new Float32Array(5);
+    await expect(collect(models2, params)).rejects.toThrow('text encoder returned 5 values, expected 128');
+  });
+
+  it('turns noise into a smooth image with a denoising fake model', async () => {
+    // A U-Net that knows the answer is a flat grey image: v = sqrt(ab) eps - sqrt(1 - ab) x0.
+    const models = fakeModels(parseManifest(fakeManifestJson(16, 4)));
+    const ab = models.manifest.schedule.alphas_cumprod;
+    models.unet = async (sample, timestep) => {
+      const a = ab[timestep[0]];
+      const x0 = 0.2;
+      return sample.map((x) => {
+        const eps = (x - Math.sqrt(a) * x0) / Math.sqrt(1 - a);
+        return Math.sqrt(a) * eps - Math.sqrt(1 - a) * x0;
+      });
+    };
+    const frames = await collect(models, { ...params, steps: 5 });
+    expect(highFrequencyEnergy(frames[0].xt)).toBeGreaterThan(1);
+    expect(highFrequencyEnergy(frames.at(-1)!.prev)).toBeLessThan(1e-6);
+  });
+});
+
+describe('generate parity with training/ (src/fixtures/ddim-dummy.json)', () => {
+  type Frame = Record<'x_t' | 'x0' | 'eps' | 'prev', FixtureArray> & { t: number; t_prev: number };
+  const fixture = readFixture<{ seed: number; shape: number[]; steps: number; guidance: number; x_T: FixtureArray; frames: Frame[] }>('ddim-dummy.json');
+  const json = fakeManifestJson(fixture.shape[3]);
+  if (hasFixture('schedule.json')) json.schedule.alphas_cumprod = readFixture('schedule.json').alphas_cumprod;
+
+  it('the dummy model through generate() reproduces every frame to 1e-5', async () => {
+    const frames = await collect(fakeModels(parseManifest(json)), {
+      prompt: 'cat face', seed: fixture.seed, steps: fixture.steps, guidance: fixture.guidance,
+    });
+    expect(Array.from(frames[0].xt)).toEqual(Array.from(f32(fixture.x_T)));
+    expect(frames.length).toBe(fixture.frames.length);
+    frames.forEach((f, i) => {
+      const ref = fixture.frames[i];
+      expect([f.t, f.tPrev]).toEqual([ref.t, ref.t_prev]);
+      for (const [mine, theirs] of [[f.xt, ref.x_t], [f.x0, ref.x0], [f.eps, ref.eps], [f.prev, ref.prev]] as const) {
+        expect(mismatch(mine, f32(theirs), 1e-5), `frame ${i}`).toBeNull();
+      }
+    });
+  });
+});
