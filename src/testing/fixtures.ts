@@ -7,12 +7,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+/** The repository root. */
+export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 
 /** Folder of the parity fixtures (*.json). */
-export const fixturesDir = process.env.FIXTURES_DIR ?? join(repo, 'src/fixtures');
+export const fixturesDir = process.env.FIXTURES_DIR ?? join(repoRoot, 'src/fixtures');
 /** Folder of the shipped models (manifest.json, tokenizer.json, *.onnx). */
-export const modelsDir = process.env.MODELS_DIR ?? join(repo, 'public/models');
+export const modelsDir = process.env.MODELS_DIR ?? join(repoRoot, 'public/models');
 
 /** Whether fixture `name` (e.g. "rng.json") exists. */
 export function hasFixture(name: string): boolean {

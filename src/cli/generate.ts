@@ -1,0 +1,227 @@
+/**
+ * Command-line generation with the shipped models, through the same pipeline as the page
+ * (src/worker/pipeline.ts), on onnxruntime-node. Run `npm run generate -- --help`.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { chwToRgba } from '../diffusion/image.ts';
+import { checkIoSpec, contextShape, parseManifest, type Manifest, type ModelSpec } from '../model/manifest.ts';
+import { Tokenizer } from '../text/tokenizer.ts';
+import { generate, validateParams, type GenerateParams, type Models } from '../worker/pipeline.ts';
+import { encodePng } from './png.ts';
+
+const HELP = `Generate images with the shipped diffusion model (onnxruntime-node, CPU).
+
+Usage:
+  npm run generate -- [--prompt TEXT] [--out FILE.png] [options]
+  npm run generate -- --prompts-file FILE --out-dir DIR [options]
+
+Options:
+  --prompt TEXT        text to draw (default: the manifest's, e.g. "cat face")
+  --out FILE           PNG to write (default: out.png)
+  --prompts-file FILE  one prompt per line; writes DIR/001.png for line 1, 002.png for line 2, ...
+                       An empty line gives the unconditional image. Every line uses the same seed.
+  --out-dir DIR        folder for --prompts-file output (created if missing)
+  --seed N             noise seed, integer 0..4294967295 (default: manifest)
+  --steps N            DDIM steps, 1..T (default: manifest)
+  --guidance X         classifier-free guidance scale, 0..20 (default: manifest)
+  --models DIR         folder with manifest.json, tokenizer.json and the .onnx files
+                       (default: public/models)
+  --threads N          onnxruntime intra-op threads (default: onnxruntime's choice)
+  -h, --help           show this help
+
+Exit codes: 0 done, 1 failed while generating, 2 bad flags or missing/invalid models.`;
+
+/** A problem with the command line or the models folder: exit code 2. */
+class UsageError extends Error {}
+
+interface Options {
+  /** Images to make; prompt undefined means the manifest's default prompt. */
+  jobs: { prompt?: string; out: string }[];
+  seed?: number;
+  steps?: number;
+  guidance?: number;
+  modelsDir: string;
+  threads?: number;
+}
+
+function parseNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number, got "${value}"`);
+  return n;
+}
+
+/** Parses argv; returns null for --help. Throws UsageError for bad flags. */
+function parseOptions(argv: string[]): Options | null {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        prompt: { type: 'string' },
+        out: { type: 'string' },
+        'prompts-file': { type: 'string' },
+        'out-dir': { type: 'string' },
+        seed: { type: 'string' },
+        steps: { type: 'string' },
+        guidance: { type: 'string' },
+        models: { type: 'string' },
+        threads: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return null;
+
+  const threads = parseNumber('threads', values.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new UsageError(`--threads must be a positive integer, got ${values.threads}`);
+  }
+  const options: Options = {
+    jobs: [],
+    seed: parseNumber('seed', values.seed),
+    steps: parseNumber('steps', values.steps),
+    guidance: parseNumber('guidance', values.guidance),
+    modelsDir: resolve(values.models ?? 'public/models'),
+    threads,
+  };
+
+  const file = values['prompts-file'];
+  if (file !== undefined) {
+    if (values.prompt !== undefined || values.out !== undefined) {
+      throw new UsageError('--prompts-file cannot be combined with --prompt or --out (use --out-dir)');
+    }
+    if (values['out-dir'] === undefined) throw new UsageError('--prompts-file needs --out-dir');
+    if (!existsSync(file)) throw new UsageError(`--prompts-file: no such file: ${file}`);
+    const lines = readFileSync(file, 'utf8').replace(/\r?\n$/, '').split(/\r?\n/);
+    const digits = Math.max(3, String(lines.length).length);
+    options.jobs = lines.map((prompt, i) => ({
+      prompt,
+      out: join(values['out-dir']!, `${String(i + 1).padStart(digits, '0')}.png`),
+    }));
+  } else {
+    if (values['out-dir'] !== undefined) throw new UsageError('--out-dir needs --prompts-file');
+    options.jobs = [{ prompt: values.prompt, out: values.out ?? 'out.png' }];
+  }
+  return options;
+}
+
+/** Reads and checks a model file against the manifest's size and SHA-256. */
+function readModel(dir: string, spec: ModelSpec): Uint8Array {
+  const path = join(dir, spec.file);
+  if (!existsSync(path)) throw new UsageError(`${spec.file}: missing in ${dir}`);
+  const bytes = readFileSync(path);
+  if (bytes.length !== spec.bytes) {
+    throw new UsageError(`${spec.file}: ${bytes.length} bytes, manifest.json says ${spec.bytes}`);
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== spec.sha256) throw new UsageError(`${spec.file}: sha256 ${sha}, manifest.json says ${spec.sha256}`);
+  return bytes;
+}
+
+function readJson(dir: string, file: string): unknown {
+  const path = join(dir, file);
+  if (!existsSync(path)) throw new UsageError(`${file}: missing in ${dir}`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** Reads and validates manifest.json and the tokenizer; throws UsageError. */
+function readModelsDir(dir: string): { manifest: Manifest; tokenizer: Tokenizer } {
+  if (!existsSync(dir)) throw new UsageError(`models folder not found: ${dir} (use --models DIR)`);
+  try {
+    const manifest = parseManifest(readJson(dir, 'manifest.json'));
+    return { manifest, tokenizer: Tokenizer.fromJson(readJson(dir, manifest.tokenizer.file)) };
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
+  }
+}
+
+/** Opens both ONNX files, checks them against the manifest and wraps them as pipeline Models. */
+async function loadModels(dir: string, manifest: Manifest, tokenizer: Tokenizer, threads?: number): Promise<Models> {
+  const sessionOptions: ort.InferenceSession.SessionOptions = threads ? { intraOpNumThreads: threads } : {};
+  const textSession = await ort.InferenceSession.create(readModel(dir, manifest.text_encoder), sessionOptions);
+  const unetSession = await ort.InferenceSession.create(readModel(dir, manifest.unet), sessionOptions);
+  try {
+    checkIoSpec(manifest.text_encoder.file, manifest.text_encoder, textSession);
+    checkIoSpec(manifest.unet.file, manifest.unet, unetSession);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+
+  const { length: L, width: D } = contextShape(manifest);
+  const { channels: C, resolution: R } = manifest;
+  return {
+    manifest,
+    tokenizer,
+    async encodeText(ids, batch) {
+      const out = await textSession.run({ input_ids: new ort.Tensor('int32', ids, [batch, L]) });
+      return out.hidden_states.data as Float32Array; // [B, L, D]
+    },
+    async unet(sample, timestep, context, batch) {
+      const out = await unetSession.run({
+        sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
+        timestep: new ort.Tensor('float32', timestep, [batch]),
+        encoder_hidden_states: new ort.Tensor('float32', context, [batch, L, D]),
+      });
+      return out.v.data as Float32Array; // [B, C, H, W]
+    },
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (options === null) {
+    console.log(HELP);
+    return 0;
+  }
+  const loadStart = performance.now();
+  const { manifest, tokenizer } = readModelsDir(options.modelsDir);
+  const defaults = manifest.defaults;
+  const base = {
+    seed: options.seed ?? defaults.seed,
+    steps: options.steps ?? defaults.steps,
+    guidance: options.guidance ?? defaults.guidance,
+  };
+  try {
+    validateParams({ prompt: '', ...base }, manifest.schedule.num_train_timesteps);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
+  const models = await loadModels(options.modelsDir, manifest, tokenizer, options.threads);
+  console.log(`${manifest.name}: loaded from ${options.modelsDir} in ${((performance.now() - loadStart) / 1000).toFixed(2)} s`);
+  console.log(`seed ${base.seed}, ${base.steps} steps, guidance ${base.guidance}`);
+
+  for (const job of options.jobs) {
+    const params: GenerateParams = { ...base, prompt: job.prompt ?? defaults.prompt };
+    const start = performance.now();
+    let image: Float32Array | undefined;
+    for await (const frame of generate(models, params)) image = frame.prev; // [3, H, W]
+    const seconds = (performance.now() - start) / 1000;
+    mkdirSync(dirname(resolve(job.out)), { recursive: true });
+    writeFileSync(job.out, encodePng(chwToRgba(image!, manifest.resolution, manifest.resolution), manifest.resolution, manifest.resolution));
+    const perStep = ((seconds * 1000) / params.steps).toFixed(0);
+    console.log(`${job.out}  ${JSON.stringify(params.prompt)}  ${seconds.toFixed(2)} s (${perStep} ms/step)`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: Error) => {
+    console.error(`error: ${error.message}`);
+    if (error instanceof UsageError) console.error('Run with --help for usage.');
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);
