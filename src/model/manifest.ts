@@ -325,6 +325,15 @@ export interface SessionValueMetadata {
 }
 
 /**
+ * A manifest dim against a model dim: a named manifest dim ("batch") needs a dynamic model dim
+ * (a name or -1); a size matches the same size or a dynamic dim.
+ */
+function dimMatches(want: number | string, got: number | string): boolean {
+  if (typeof got === 'string' || got < 0) return true;
+  return typeof want === 'number' && got === want;
+}
+
+/**
  * Throws unless a loaded session's inputs and outputs are exactly the manifest's: same names and,
  * where the session declares them, the same dtypes and sizes (a symbolic manifest dim such as
  * "batch" must be dynamic in the model). `file` names the model in the error, e.g. "unet.onnx".
@@ -344,11 +353,8 @@ export function checkIoSpec(file: string, spec: Pick<ModelSpec, 'inputs' | 'outp
     for (const io of expected) {
       const meta = metadata?.find((x) => x.name === io.name);
       if (!meta) continue;
-      const shape = meta.shape ?? [];
-      const sizeOk =
-        shape.length === 0 ||
-        (shape.length === io.shape.length &&
-          shape.every((d, i) => (typeof io.shape[i] === 'string' ? typeof d === 'string' || d < 0 : d === io.shape[i] || typeof d === 'string')));
+      const shape = meta.shape ?? []; // empty: the model does not declare it
+      const sizeOk = shape.length === 0 || (shape.length === io.shape.length && shape.every((d, i) => dimMatches(io.shape[i], d)));
       if (!meta.isTensor || (meta.type !== undefined && meta.type !== io.dtype) || !sizeOk) {
         const got = meta.isTensor ? `[${shape.join(',')}] ${meta.type}` : 'a non-tensor';
         throw new Error(`${file}: expected ${kind} '${io.name}' ${fmt(io)}, got ${got}`);
