@@ -64,8 +64,11 @@ export class Tokenizer {
   readonly maxLength: number;
   /** Number of embedding rows the text encoder has. */
   readonly vocabSize: number;
+  /** Id that fills the ids after EOS. */
   readonly padId: number;
+  /** Id of the first token of every text. */
   readonly bosId: number;
+  /** Id that follows the last word. */
   readonly eosId: number;
   private readonly hashOffset: number;
   private readonly hashCount: number;
