@@ -15,14 +15,22 @@ export interface Frame {
   ms: number;
 }
 
+/** The settings a generation ran with (shown beside its frames). */
+export interface GenerationParams {
+  prompt: string;
+  seed: number;
+  steps: number;
+  guidance: number;
+}
+
 export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
 export interface GenerationSlice {
   /** Request id of the generation shown (the latest one asked for). */
   generationId: number | null;
   generationStatus: GenerationStatus;
-  /** Steps the current generation will run. */
-  generationTotal: number;
+  /** Settings of the current generation; its step count is the number of frames to expect. */
+  generationParams: GenerationParams | null;
   /** Frames received so far, in step order. */
   frames: Frame[];
   /** Frame shown when rewinding; null follows the latest frame. */
@@ -30,7 +38,7 @@ export interface GenerationSlice {
   generationError: string | null;
   /** Worker milliseconds for the whole generation, once done. */
   generationMs: number | null;
-  startGeneration(id: number, total: number): void;
+  startGeneration(id: number, params: GenerationParams): void;
   /** Ignored unless `id` is the current generation (a late frame of a replaced run). */
   addFrame(id: number, frame: Frame): void;
   completeGeneration(id: number, ms: number): void;
@@ -44,16 +52,16 @@ export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationS
   return {
     generationId: null,
     generationStatus: 'idle',
-    generationTotal: 0,
+    generationParams: null,
     frames: [],
     viewIndex: null,
     generationError: null,
     generationMs: null,
-    startGeneration: (id, total) =>
+    startGeneration: (id, params) =>
       set({
         generationId: id,
         generationStatus: 'running',
-        generationTotal: total,
+        generationParams: { ...params },
         frames: [],
         viewIndex: null,
         generationError: null,

@@ -13,6 +13,8 @@ const frame = (index: number): Frame => ({
   ms: 1,
 });
 
+const params = { prompt: 'cat face', seed: 1, steps: 3, guidance: 4 };
+
 describe('store', () => {
   beforeEach(() => useStore.setState(useStore.getInitialState(), true));
 
@@ -38,13 +40,13 @@ describe('store', () => {
 
   it('collects frames of the current generation only', () => {
     const s = useStore.getState();
-    s.startGeneration(1, 3);
+    s.startGeneration(1, params);
     s.addFrame(1, frame(0));
-    s.startGeneration(2, 3); // latest request wins
+    s.startGeneration(2, params); // latest request wins
     s.addFrame(1, frame(1)); // a late frame of the replaced run
     s.addFrame(2, frame(0));
     s.completeGeneration(1, 5);
-    expect(useStore.getState()).toMatchObject({ generationId: 2, generationStatus: 'running' });
+    expect(useStore.getState()).toMatchObject({ generationId: 2, generationStatus: 'running', generationParams: params });
     expect(useStore.getState().frames.map((f) => f.index)).toEqual([0]);
     s.addFrame(2, frame(1));
     s.addFrame(2, frame(2));
@@ -55,19 +57,19 @@ describe('store', () => {
 
   it('cancels and fails only a running current generation', () => {
     const s = useStore.getState();
-    s.startGeneration(3, 3);
+    s.startGeneration(3, params);
     s.cancelGeneration(3);
     expect(useStore.getState().generationStatus).toBe('cancelled');
-    s.startGeneration(4, 3);
+    s.startGeneration(4, params);
     s.failGeneration(4, 'unet.onnx: boom');
     expect(useStore.getState()).toMatchObject({ generationStatus: 'error', generationError: 'unet.onnx: boom' });
-    s.startGeneration(5, 3);
+    s.startGeneration(5, params);
     expect(useStore.getState().generationError).toBeNull();
   });
 
   it('rewinds to a frame and follows the latest again past the end', () => {
     const s = useStore.getState();
-    s.startGeneration(1, 3);
+    s.startGeneration(1, params);
     for (let i = 0; i < 3; i++) s.addFrame(1, frame(i));
     s.setViewIndex(1);
     expect(useStore.getState().viewIndex).toBe(1);

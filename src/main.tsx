@@ -1,0 +1,13 @@
+/** Entry point: starts the controller (outside React, so StrictMode cannot run it twice) and renders. */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app.tsx';
+import { startApp } from './controller.ts';
+import './styles.css';
+
+startApp();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

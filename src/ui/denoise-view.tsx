@@ -1,0 +1,121 @@
+/**
+ * The reverse process, live: x_t, the predicted noise ε̂ and the predicted clean image x̂0 of each step.
+ * Steps arrive faster than React should render, so canvases, the step counter and the `data-step`
+ * attribute are written from a store subscription; React renders only on status changes.
+ */
+import { useEffect, useRef } from 'react';
+import type { Frame } from '../state/generation-slice.ts';
+import { useStore, type StoreState } from '../state/store.ts';
+import { clearCanvas, drawChw } from './draw-chw.ts';
+
+const STATUS_TEXT: Record<StoreState['generationStatus'], string> = {
+  idle: 'Press Generate to start from pure noise.',
+  running: 'Denoising…',
+  done: 'Done.',
+  cancelled: 'Stopped.',
+  error: 'Failed.',
+};
+
+function shownFrame(s: StoreState): Frame | undefined {
+  return s.viewIndex === null ? s.frames[s.frames.length - 1] : s.frames[s.viewIndex];
+}
+
+export function DenoiseView() {
+  const status = useStore((s) => s.generationStatus);
+  const params = useStore((s) => s.generationParams);
+  const runId = useStore((s) => s.generationId);
+  const generationMs = useStore((s) => s.generationMs);
+  const viewRef = useRef<HTMLElement>(null);
+  const xtRef = useRef<HTMLCanvasElement>(null);
+  const epsRef = useRef<HTMLCanvasElement>(null);
+  const x0Ref = useRef<HTMLCanvasElement>(null);
+  const counterRef = useRef<HTMLParagraphElement>(null);
+  const speedRef = useRef<HTMLSpanElement>(null);
+  const scrubRef = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    let shown: Frame | undefined;
+    const render = (s: StoreState) => {
+      const frame = shownFrame(s);
+      if (frame === shown) return;
+      shown = frame;
+      const canvases = [xtRef.current!, epsRef.current!, x0Ref.current!];
+      if (!frame) {
+        canvases.forEach(clearCanvas);
+        counterRef.current!.textContent = `Step 0 / ${s.steps}`;
+        viewRef.current!.dataset.step = '0';
+        return;
+      }
+      drawChw(canvases[0], frame.xt);
+      drawChw(canvases[1], frame.eps, 0.5);
+      drawChw(canvases[2], frame.x0);
+      counterRef.current!.textContent = `Step ${frame.index + 1} / ${frame.total} · t = ${frame.t}`;
+      viewRef.current!.dataset.step = String(frame.index + 1);
+      speedRef.current!.textContent = frame.ms < 1000 ? `${Math.round(frame.ms)} ms/step` : `${(frame.ms / 1000).toFixed(2)} s/step`;
+      if (scrubRef.current) scrubRef.current.value = String(s.viewIndex ?? s.frames.length - 1);
+    };
+    render(useStore.getState());
+    return useStore.subscribe((s, prev) => {
+      if (s.frames !== prev.frames || s.viewIndex !== prev.viewIndex) render(s);
+      else if (!shown && s.steps !== prev.steps) counterRef.current!.textContent = `Step 0 / ${s.steps}`;
+    });
+  }, []);
+
+  const frameCount = status === 'running' ? 0 : useStore.getState().frames.length;
+
+  return (
+    <section ref={viewRef} className="card denoise-view" aria-label="Denoising" data-status={status} data-run={runId ?? 0} data-step="0">
+      <div className="view-head">
+        <h2>Reverse process: noise → image</h2>
+        <p className="counter" ref={counterRef} data-testid="step-counter" aria-live="off" />
+      </div>
+      <div className="triptych">
+        <figure>
+          <canvas ref={xtRef} data-testid="canvas-xt" width={64} height={64} />
+          <figcaption>
+            <b>x<sub>t</sub></b> the noisy image at this step; it starts as pure noise.
+          </figcaption>
+        </figure>
+        <figure>
+          <canvas ref={epsRef} data-testid="canvas-eps" width={64} height={64} />
+          <figcaption>
+            <b>ε̂</b> the noise the model sees in x<sub>t</sub> (±2σ shown).
+          </figcaption>
+        </figure>
+        <figure>
+          <canvas ref={x0Ref} data-testid="canvas-x0" width={64} height={64} />
+          <figcaption>
+            <b>x̂<sub>0</sub></b> the model’s guess of the clean image: x<sub>t</sub> minus that noise.
+          </figcaption>
+        </figure>
+      </div>
+      {params && (
+        <p className="run-params" data-testid="run-params">
+          {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {params.steps} steps · guidance{' '}
+          {params.guidance}
+        </p>
+      )}
+      <div className="view-foot">
+        <span className="status-text" role="status">
+          {STATUS_TEXT[status]}
+          {status === 'done' && params && generationMs !== null && ` ${params.steps} steps in ${(generationMs / 1000).toFixed(1)} s.`}
+        </span>
+        <span className="speed" ref={speedRef} />
+      </div>
+      {frameCount > 1 && (
+        <div className="field scrub">
+          <label htmlFor="show-step">Show step</label>
+          <input
+            id="show-step"
+            ref={scrubRef}
+            type="range"
+            min={0}
+            max={frameCount - 1}
+            defaultValue={frameCount - 1}
+            onChange={(e) => useStore.getState().setViewIndex(e.target.valueAsNumber)}
+          />
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,50 @@
+/** The page's typed handle on the inference worker. */
+import type { BackendPreference, GenerateRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
+
+/** Settings of one generation. */
+export type GenerateOptions = Omit<GenerateRequest, 'type' | 'id'>;
+
+/** Starts the worker and sends it typed requests; every event goes to the listener. */
+export class InferenceClient {
+  private readonly worker: Worker;
+  private nextId = 1;
+
+  constructor(private readonly onEvent: (event: WorkerEvent) => void) {
+    this.worker = new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'inference' });
+    this.worker.onmessage = (e: MessageEvent<WorkerEvent>) => this.onEvent(e.data);
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      this.onEvent({ type: 'error', id: 0, request: 'load', message: `inference worker failed: ${e.message || 'could not start'}` });
+    };
+  }
+
+  /** Asks the worker to load the models; returns the request id its events carry. */
+  load(modelBase: string, ortBase: string, backend: BackendPreference): number {
+    return this.send({ type: 'load', id: this.nextId++, modelBase, ortBase, backend });
+  }
+
+  /** Starts a generation (replacing any running one); returns its request id. */
+  generate(options: GenerateOptions): number {
+    return this.send({ type: 'generate', id: this.nextId++, ...options });
+  }
+
+  /** Stops generation `id` before its next step. */
+  cancel(id: number): void {
+    this.send({ type: 'cancel', id });
+  }
+
+  dispose(): void {
+    this.worker.terminate();
+  }
+
+  private send(request: WorkerRequest): number {
+    this.worker.postMessage(request);
+    return request.id;
+  }
+}
+
+/** `?backend=wasm|webgpu` from the page URL; anything else means 'auto'. */
+export function backendFromQuery(search: string): BackendPreference {
+  const value = new URLSearchParams(search).get('backend');
+  return value === 'wasm' || value === 'webgpu' ? value : 'auto';
+}

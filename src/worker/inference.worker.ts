@@ -1,0 +1,117 @@
+/**
+ * The inference worker: loads the models once (a singleton promise), runs generations and streams
+ * every step to the page. The latest generate request wins; cancel takes effect before the next step.
+ */
+/// <reference lib="webworker" />
+import { generate } from './pipeline.ts';
+import type { CancelRequest, GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
+import { transferablesOf } from './protocol.ts';
+import { loadModels, type LoadedModels } from './sessions.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let loading: Promise<LoadedModels> | null = null;
+
+/** The generation running now (at most one). */
+let running: { id: number; controller: AbortController; done: Promise<void> } | null = null;
+/** Id of the newest generate request; older ones that are still waiting give way to it. */
+let newestId = -1;
+
+function post(event: WorkerEvent) {
+  self.postMessage(event, transferablesOf(event));
+}
+
+/** Lets queued messages (cancel, generate) run before the next step. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+self.onmessage = (e: MessageEvent<WorkerRequest>) => {
+  const request = e.data;
+  switch (request.type) {
+    case 'load':
+      void handleLoad(request);
+      break;
+    case 'generate':
+      void handleGenerate(request);
+      break;
+    case 'cancel':
+      handleCancel(request);
+      break;
+  }
+};
+
+async function handleLoad(request: LoadRequest) {
+  const started = performance.now();
+  loading ??= loadModels({
+    modelBase: request.modelBase,
+    ortBase: request.ortBase,
+    backend: request.backend,
+    onProgress: (file, loaded, total) => post({ type: 'progress', id: request.id, file, loaded, total }),
+  });
+  try {
+    const { backend, reason, threads } = await loading;
+    post({ type: 'ready', id: request.id, backend, reason, threads, loadMs: performance.now() - started });
+  } catch (err) {
+    loading = null; // a later load request retries (e.g. after a network error)
+    post({ type: 'error', id: request.id, request: 'load', message: messageOf(err) });
+  }
+}
+
+async function handleGenerate(request: GenerateRequest) {
+  newestId = request.id;
+  const previous = running;
+  previous?.controller.abort();
+  await previous?.done;
+  if (newestId !== request.id || !loading) {
+    if (!loading) post({ type: 'error', id: request.id, request: 'generate', message: 'models are not loaded' });
+    else post({ type: 'cancelled', id: request.id, steps: 0 });
+    return;
+  }
+  const controller = new AbortController();
+  let finish!: () => void;
+  running = { id: request.id, controller, done: new Promise<void>((r) => (finish = r)) };
+  let steps = 0;
+  try {
+    const { models } = await loading;
+    const started = performance.now();
+    let last = started;
+    const params = { prompt: request.prompt, seed: request.seed, steps: request.steps, guidance: request.guidance };
+    for await (const frame of generate(models, params, controller.signal)) {
+      const now = performance.now();
+      // The pipeline's arrays are fresh per frame, so posting may transfer (detach) them.
+      post({
+        type: 'step',
+        id: request.id,
+        index: frame.index,
+        total: frame.total,
+        t: frame.t,
+        tPrev: frame.tPrev,
+        xt: frame.xt,
+        eps: frame.eps,
+        x0: frame.x0,
+        ms: now - last,
+      });
+      last = now;
+      steps++;
+      // WASM inference is synchronous inside its promises, so without a real task boundary a
+      // cancel or newer generate message would wait until the whole run had finished.
+      await yieldToEventLoop();
+      if (controller.signal.aborted) break;
+    }
+    if (controller.signal.aborted) post({ type: 'cancelled', id: request.id, steps });
+    else post({ type: 'complete', id: request.id, ms: performance.now() - started });
+  } catch (err) {
+    if (controller.signal.aborted) post({ type: 'cancelled', id: request.id, steps });
+    else post({ type: 'error', id: request.id, request: 'generate', message: messageOf(err) });
+  } finally {
+    running = null;
+    finish();
+  }
+}
+
+function handleCancel(request: CancelRequest) {
+  if (running?.id === request.id) running.controller.abort();
+  // A generate still waiting for its predecessor: make it give way.
+  else if (newestId === request.id) newestId = -1;
+}

@@ -1,0 +1,252 @@
+/**
+ * The only module that imports onnxruntime-web. Downloads the models named by manifest.json (with
+ * progress, checked against the manifest's byte counts and SHA-256), picks an execution provider
+ * (WebGPU when a real adapter works, else WASM with threads when cross-origin isolated), checks each
+ * session's inputs and outputs against the manifest, and wraps the sessions as the pipeline's
+ * `Models` functions.
+ */
+import * as ort from 'onnxruntime-web';
+import { checkIoSpec, contextShape, parseManifest, type Manifest, type ModelSpec } from '../model/manifest.ts';
+import { Tokenizer } from '../text/tokenizer.ts';
+import type { Models } from './pipeline.ts';
+import type { Backend, BackendPreference } from './protocol.ts';
+
+/** Where the files are, which backend to prefer, and who hears about download progress. */
+export interface LoadOptions {
+  /** Absolute URL of the folder holding manifest.json, ending in '/'. */
+  modelBase: string;
+  /** Absolute URL of the folder holding ort-wasm-simd-threaded.jsep.{mjs,wasm}, ending in '/'. */
+  ortBase: string;
+  backend: BackendPreference;
+  /** Bytes of `file` received so far (total from the manifest). */
+  onProgress(file: string, loaded: number, total: number): void;
+}
+
+/** Loaded models and how they run. */
+export interface LoadedModels {
+  models: Models;
+  backend: Backend;
+  /** Why this backend, in a few words. */
+  reason: string;
+  /** WASM threads; 0 for WebGPU. */
+  threads: number;
+}
+
+/** Downloads, verifies and opens the models. Throws "<file>: <what went wrong>" errors. */
+export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
+  const manifest = parseManifest(await fetchJson(options.modelBase, 'manifest.json'));
+  const tokenizer = Tokenizer.fromJson(await fetchJson(options.modelBase, manifest.tokenizer.file));
+  if (tokenizer.maxLength !== manifest.tokenizer.max_length) {
+    throw new Error(
+      `${manifest.tokenizer.file}: max_length ${tokenizer.maxLength} differs from manifest.json's ${manifest.tokenizer.max_length}`,
+    );
+  }
+  const [textBytes, unetBytes] = await Promise.all([
+    fetchModel(options.modelBase, manifest.text_encoder, options.onProgress),
+    fetchModel(options.modelBase, manifest.unet, options.onProgress),
+  ]);
+
+  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4)) : 1;
+  ort.env.wasm.wasmPaths = options.ortBase;
+  ort.env.wasm.numThreads = threads;
+  ort.env.logLevel = 'error';
+
+  const choice = await chooseBackend(options.backend);
+  if (choice.backend === 'webgpu') {
+    try {
+      const sessions = await createSessions(manifest, textBytes, unetBytes, 'webgpu');
+      return { models: wrap(manifest, tokenizer, sessions), backend: 'webgpu', reason: choice.reason, threads: 0 };
+    } catch (err) {
+      choice.reason = `WebGPU session failed: ${messageOf(err)}`;
+    }
+  }
+  const sessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
+  const threadNote = self.crossOriginIsolated ? '' : ' (1 thread: page is not cross-origin isolated)';
+  return { models: wrap(manifest, tokenizer, sessions), backend: 'wasm', reason: choice.reason + threadNote, threads };
+}
+
+/** WebGPU only when asked for or when a hardware adapter exists; the reason is shown in the page. */
+async function chooseBackend(preference: BackendPreference): Promise<{ backend: Backend; reason: string }> {
+  if (preference === 'wasm') return { backend: 'wasm', reason: 'forced by ?backend=wasm' };
+  if (!('gpu' in navigator) || !navigator.gpu) return { backend: 'wasm', reason: 'navigator.gpu missing' };
+  let adapter: GPUAdapter | null = null;
+  try {
+    adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+  } catch (err) {
+    return { backend: 'wasm', reason: `WebGPU adapter request failed: ${messageOf(err)}` };
+  }
+  if (!adapter) return { backend: 'wasm', reason: 'no WebGPU adapter' };
+  const info = adapter.info;
+  const software = info?.isFallbackAdapter || /swiftshader/i.test(`${info?.architecture} ${info?.description}`);
+  if (preference === 'webgpu') {
+    ort.env.webgpu.adapter = adapter;
+    return { backend: 'webgpu', reason: 'forced by ?backend=webgpu' };
+  }
+  // A CPU-emulated adapter (SwiftShader) runs the U-Net ~25x slower than WASM: not worth it.
+  if (software) return { backend: 'wasm', reason: 'WebGPU adapter is software-emulated; WASM is faster' };
+  ort.env.webgpu.adapter = adapter;
+  return { backend: 'webgpu', reason: `WebGPU adapter: ${info?.vendor || 'unknown vendor'} ${info?.architecture || ''}`.trim() };
+}
+
+interface Sessions {
+  textEncoder: ort.InferenceSession;
+  unet: ort.InferenceSession;
+}
+
+async function createSessions(manifest: Manifest, textBytes: Uint8Array, unetBytes: Uint8Array, backend: Backend): Promise<Sessions> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+  };
+  const textEncoder = await createSession(manifest.text_encoder, textBytes, options);
+  try {
+    const unet = await createSession(manifest.unet, unetBytes, options);
+    return { textEncoder, unet };
+  } catch (err) {
+    await textEncoder.release();
+    throw err;
+  }
+}
+
+async function createSession(spec: ModelSpec, bytes: Uint8Array, options: ort.InferenceSession.SessionOptions) {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, options);
+  } catch (err) {
+    throw new Error(`${spec.file}: could not open the model (${messageOf(err)})`);
+  }
+  try {
+    checkIoSpec(spec.file, spec, session);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  return session;
+}
+
+/** ORT sessions must not run concurrently; a replaced generation may still be inside a call. */
+function serialised() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const result = tail.then(fn);
+    tail = result.catch(() => undefined);
+    return result;
+  };
+}
+
+function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Models {
+  const { length: L, width: D } = contextShape(manifest);
+  const R = manifest.resolution;
+  const C = manifest.channels;
+  const exclusive = serialised();
+
+  /** Runs a session, copies the one wanted output to a Float32Array, disposes every output. */
+  const runOne = (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string, file: string) =>
+    exclusive(async () => {
+      let results: ort.InferenceSession.OnnxValueMapType | undefined;
+      try {
+        results = await session.run(feeds, [output]);
+        const tensor = results[output];
+        if (tensor.type !== 'float32') throw new Error(`output '${output}' is ${tensor.type}, expected float32`);
+        return new Float32Array((await tensor.getData()) as Float32Array);
+      } catch (err) {
+        throw new Error(`${file}: ${messageOf(err)}`);
+      } finally {
+        for (const value of Object.values(results ?? {})) value.dispose();
+      }
+    });
+
+  return {
+    manifest,
+    tokenizer,
+    // ids [B, L] int32 -> hidden states [B, L, D]
+    async encodeText(ids, batch) {
+      expectLength(manifest.text_encoder.file, 'input_ids', ids.length, batch * L);
+      const feeds = { input_ids: new ort.Tensor('int32', ids, [batch, L]) };
+      return runOne(sessions.textEncoder, feeds, 'hidden_states', manifest.text_encoder.file);
+    },
+    // sample [B, C, R, R], timestep [B], context [B, L, D] -> v [B, C, R, R]
+    async unet(sample, timestep, context, batch) {
+      const file = manifest.unet.file;
+      expectLength(file, 'sample', sample.length, batch * C * R * R);
+      expectLength(file, 'timestep', timestep.length, batch);
+      expectLength(file, 'encoder_hidden_states', context.length, batch * L * D);
+      const feeds = {
+        sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
+        timestep: new ort.Tensor('float32', timestep, [batch]),
+        encoder_hidden_states: new ort.Tensor('float32', context, [batch, L, D]),
+      };
+      return runOne(sessions.unet, feeds, 'v', file);
+    },
+  };
+}
+
+function expectLength(file: string, input: string, got: number, want: number) {
+  if (got !== want) throw new Error(`${file}: input '${input}' needs ${want} values, got ${got}`);
+}
+
+async function fetchJson(base: string, file: string): Promise<unknown> {
+  const response = await fetchOk(base, file);
+  try {
+    return await response.json();
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${messageOf(err)})`);
+  }
+}
+
+async function fetchOk(base: string, file: string): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(file, base));
+  } catch (err) {
+    throw new Error(`${file}: download failed (${messageOf(err)})`);
+  }
+  if (!response.ok) throw new Error(`${file}: HTTP ${response.status} ${response.statusText}`.trim());
+  // Static hosts with an SPA fallback answer a missing file with index.html and status 200.
+  if (response.headers.get('content-type')?.includes('text/html')) {
+    throw new Error(`${file}: not found (the server sent an HTML page instead)`);
+  }
+  return response;
+}
+
+/** The file's bytes, streamed with progress and checked against the manifest's size and hash. */
+async function fetchModel(base: string, spec: ModelSpec, onProgress: LoadOptions['onProgress']): Promise<Uint8Array> {
+  const response = await fetchOk(base, spec.file);
+  const total = spec.bytes;
+  const bytes = new Uint8Array(total);
+  let loaded = 0;
+  onProgress(spec.file, 0, total);
+  try {
+    const reader = response.body!.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (loaded + value.length > total) {
+        await reader.cancel();
+        throw new Error(`${spec.file}: larger than the ${total} bytes manifest.json gives (stale or wrong file?)`);
+      }
+      bytes.set(value, loaded);
+      loaded += value.length;
+      onProgress(spec.file, loaded, total);
+    }
+  } catch (err) {
+    if (err instanceof Error && err.message.startsWith(`${spec.file}:`)) throw err;
+    throw new Error(`${spec.file}: download failed after ${loaded} bytes (${messageOf(err)})`);
+  }
+  if (loaded !== total) {
+    throw new Error(`${spec.file}: expected ${total} bytes (manifest.json), got ${loaded} (truncated or stale file?)`);
+  }
+  // crypto.subtle exists only in secure contexts; the served page (localhost or https) is one.
+  if (crypto.subtle) {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    if (hex !== spec.sha256) {
+      throw new Error(`${spec.file}: SHA-256 ${hex.slice(0, 12)}... does not match manifest.json's ${spec.sha256.slice(0, 12)}...`);
+    }
+  }
+  return bytes;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
