@@ -71,19 +71,19 @@ export function DenoiseView() {
       </div>
       <div className="triptych">
         <figure>
-          <canvas ref={xtRef} data-testid="canvas-xt" width={64} height={64} />
+          <canvas ref={xtRef} data-testid="canvas-xt" role="img" aria-label="x_t, the noisy image at this step" width={64} height={64} />
           <figcaption>
             <b>x<sub>t</sub></b> the noisy image at this step; it starts as pure noise.
           </figcaption>
         </figure>
         <figure>
-          <canvas ref={epsRef} data-testid="canvas-eps" width={64} height={64} />
+          <canvas ref={epsRef} data-testid="canvas-eps" role="img" aria-label="predicted noise" width={64} height={64} />
           <figcaption>
             <b>ε̂</b> the noise the model sees in x<sub>t</sub> (±2σ shown).
           </figcaption>
         </figure>
         <figure>
-          <canvas ref={x0Ref} data-testid="canvas-x0" width={64} height={64} />
+          <canvas ref={x0Ref} data-testid="canvas-x0" role="img" aria-label="predicted clean image" width={64} height={64} />
           <figcaption>
             <b>x̂<sub>0</sub></b> the model’s guess of the clean image: x<sub>t</sub> minus that noise.
           </figcaption>

@@ -102,13 +102,13 @@ export function ForwardPanel() {
       </p>
       <div className="forward-body">
         <figure>
-          <canvas ref={x0Ref} data-testid="forward-x0" width={resolution} height={resolution} />
+          <canvas ref={x0Ref} data-testid="forward-x0" role="img" aria-label="clean image" width={resolution} height={resolution} />
           <figcaption>
             <b>x<sub>0</sub></b> the clean image.
           </figcaption>
         </figure>
         <figure>
-          <canvas ref={xtRef} data-testid="forward-xt" width={resolution} height={resolution} />
+          <canvas ref={xtRef} data-testid="forward-xt" role="img" aria-label="x_t, the clean image with noise added" width={resolution} height={resolution} />
           <figcaption>
             <b>x<sub>t</sub></b> the same image after t steps of noising (seed {seed}).
           </figcaption>

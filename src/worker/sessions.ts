@@ -53,11 +53,21 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
 
   const choice = await chooseBackend(options.backend);
   if (choice.backend === 'webgpu') {
+    let sessions: Sessions | null = null;
     try {
-      const sessions = await createSessions(manifest, textBytes, unetBytes, 'webgpu');
-      return { models: wrap(manifest, tokenizer, sessions), backend: 'webgpu', reason: choice.reason, threads: 0 };
+      sessions = await createSessions(manifest, textBytes, unetBytes, 'webgpu');
     } catch (err) {
       choice.reason = `WebGPU session failed: ${messageOf(err)}`;
+    }
+    if (sessions) {
+      const models = wrap(manifest, tokenizer, sessions);
+      try {
+        await testRun(models);
+        return { models, backend: 'webgpu', reason: choice.reason, threads: 0 };
+      } catch (err) {
+        choice.reason = `WebGPU test run failed: ${messageOf(err)}`;
+        await Promise.all([sessions.textEncoder.release(), sessions.unet.release()]);
+      }
     }
   }
   const sessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
@@ -86,6 +96,19 @@ async function chooseBackend(preference: BackendPreference): Promise<{ backend: 
   if (software) return { backend: 'wasm', reason: 'WebGPU adapter is software-emulated; WASM is faster' };
   ort.env.webgpu.adapter = adapter;
   return { backend: 'webgpu', reason: `WebGPU adapter: ${info?.vendor || 'unknown vendor'} ${info?.architecture || ''}`.trim() };
+}
+
+/**
+ * One guided step on zeros. Some WebGPU failures (an op the adapter cannot run, fp16 overflow to
+ * NaN) only show when a model runs; finding them here lets the page fall back to WASM instead of
+ * failing the first generation. It also compiles the shaders, so step 1 is not slower than the rest.
+ */
+async function testRun(models: Models) {
+  const L = models.manifest.tokenizer.max_length;
+  const size = models.manifest.channels * models.manifest.resolution ** 2;
+  const context = await models.encodeText(new Int32Array(2 * L), 2); // [2, L]
+  const v = await models.unet(new Float32Array(2 * size), new Float32Array([999, 999]), context, 2);
+  if (!context.every(Number.isFinite) || !v.every(Number.isFinite)) throw new Error('outputs are not finite');
 }
 
 interface Sessions {
