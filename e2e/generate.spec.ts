@@ -67,3 +67,18 @@ test('Stop takes effect within a step and the page can generate again', async ({
   await generateAndWait(page);
   await expect(page.getByTestId('step-counter')).toHaveText(/^Step 2 \/ 2 · t = /);
 });
+
+test('a new Generate replaces the running one (latest request wins)', async ({ page }) => {
+  await page.goto('./?backend=wasm#steps=100&seed=3');
+  await waitForModel(page);
+  const view = denoiseView(page);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(view).toHaveAttribute('data-status', 'running');
+  const first = await view.getAttribute('data-run');
+  await page.getByLabel('Steps').fill('3');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(view).not.toHaveAttribute('data-run', first!);
+  await expect(view).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('step-counter')).toHaveText(/^Step 3 \/ 3 · t = /);
+  await expect(page.getByTestId('run-params')).toContainText('3 steps');
+});

@@ -12,7 +12,8 @@ export function drawChw(canvas: HTMLCanvasElement, chw: Float32Array, gain = 1):
     canvas.height = side;
   }
   const values = gain === 1 ? chw : chw.map((v) => v * gain);
-  const rgba = new Uint8ClampedArray(chwToRgba(values, side, side));
+  // chwToRgba always allocates an ArrayBuffer; its declared type also admits SharedArrayBuffer.
+  const rgba = chwToRgba(values, side, side) as Uint8ClampedArray<ArrayBuffer>;
   canvas.getContext('2d')!.putImageData(new ImageData(rgba, side, side), 0, 0);
 }
 
