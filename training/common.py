@@ -1,0 +1,67 @@
+"""Shared helpers for the training scripts: config loading, dataset loading, checkpoints, devices."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from model import CLIP, ImageConfig, TextConfig, UNet, UNetConfig
+from tokenizer import Tokenizer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_config(path: Path) -> dict:
+    return json.loads(Path(path).read_text("utf-8"))
+
+
+def pick_device() -> torch.device:
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", os.cpu_count() or 1)))
+    return torch.device("cpu")
+
+
+def load_dataset(data_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """(images uint8 [N, 64, 64, 3], concept [N], style [N], metadata) from build_dataset.py's output."""
+    z = np.load(Path(data_dir) / "dataset.npz")
+    meta = json.loads((Path(data_dir) / "dataset.json").read_text("utf-8"))
+    return z["images"], z["concept"], z["style"], meta
+
+
+def to_model_range(images_u8: np.ndarray) -> torch.Tensor:
+    """uint8 [N, H, W, 3] -> float32 [N, 3, H, W] in [-1, 1]."""
+    return torch.from_numpy(images_u8).permute(0, 3, 1, 2).float().div(127.5).sub(1.0).contiguous()
+
+
+def text_config(cfg: dict, tok: Tokenizer) -> TextConfig:
+    return TextConfig(vocab_size=tok.vocab_size, max_length=tok.max_length, **cfg["text"])
+
+
+def unet_config(cfg: dict, context_dim: int) -> UNetConfig:
+    u = dict(cfg["unet"])
+    for k in ("channels", "attention"):
+        u[k] = tuple(u[k])
+    return UNetConfig(context_dim=context_dim, **u)
+
+
+def load_clip(path: Path, device="cpu") -> tuple[CLIP, Tokenizer, dict]:
+    ck = torch.load(path, map_location="cpu")
+    tok = Tokenizer.from_json(ck["tokenizer"])
+    clip = CLIP(TextConfig(**ck["text_config"]), ImageConfig(**{**ck["image_config"],
+                                                                "channels": tuple(ck["image_config"]["channels"])}))
+    clip.load_state_dict({k: v.float() for k, v in ck["state_dict"].items()})
+    return clip.to(device).eval(), tok, ck
+
+
+def load_unet(path: Path, device="cpu", ema: bool = True) -> tuple[UNet, dict]:
+    ck = torch.load(path, map_location="cpu")
+    c = dict(ck["unet_config"])
+    for k in ("channels", "attention"):
+        c[k] = tuple(c[k])
+    unet = UNet(UNetConfig(**c))
+    unet.load_state_dict({k: v.float() for k, v in ck["ema" if ema else "state_dict"].items()})
+    return unet.to(device).eval(), ck

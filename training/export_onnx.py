@@ -1,0 +1,149 @@
+"""Export the trained networks to ONNX and write the model contract (manifest.json) for the page.
+
+  /usr/bin/python3 training/export_onnx.py --run training/runs/cpu --out public/models \
+      --checkpoints training/checkpoints --data training/build
+
+Writes to --out: tokenizer.json, text_encoder.onnx, unet.onnx, manifest.json, samples/*.png (real
+images for the forward-process view); with --checkpoints, also fp16 copies of clip.pt and unet.pt there
+(the weights later runs resume from). The manifest format is documented in docs/model-contract.md.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import load_clip, load_dataset, load_unet
+from schedule import NUM_TRAIN_TIMESTEPS, cosine_alphas_cumprod
+
+OPSET = 17
+SAMPLE_CONCEPTS = ["cat face", "red apple", "rocket", "sun with face", "rainbow", "tropical fish"]
+
+
+class TextEncoderOnnx(torch.nn.Module):
+    def __init__(self, text):
+        super().__init__()
+        self.text = text
+
+    def forward(self, input_ids):
+        return self.text(input_ids)
+
+
+def file_entry(path: Path) -> dict:
+    data = path.read_bytes()
+    return {"file": path.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def export_text_encoder(clip, tok, path: Path) -> dict:
+    ids = torch.tensor([tok.encode(""), tok.encode("cat face")], dtype=torch.int32)
+    torch.onnx.export(TextEncoderOnnx(clip.text).eval(), (ids,), str(path), opset_version=OPSET,
+                      input_names=["input_ids"], output_names=["hidden_states", "pooled"],
+                      dynamic_axes={"input_ids": {0: "batch"}, "hidden_states": {0: "batch"},
+                                    "pooled": {0: "batch"}}, do_constant_folding=True)
+    L, W, E = tok.max_length, clip.text.cfg.width, clip.text.cfg.embed_dim
+    return {**file_entry(path), "parameters": sum(p.numel() for p in clip.text.parameters()),
+            "inputs": [{"name": "input_ids", "dtype": "int32", "shape": ["batch", L]}],
+            "outputs": [{"name": "hidden_states", "dtype": "float32", "shape": ["batch", L, W]},
+                        {"name": "pooled", "dtype": "float32", "shape": ["batch", E]}]}
+
+
+def export_unet(unet, ck, L: int, path: Path) -> dict:
+    r, Cc = unet.cfg.resolution, unet.cfg.context_dim
+    args = (torch.randn(2, 3, r, r), torch.tensor([999.0, 10.0]), torch.randn(2, L, Cc))
+    torch.onnx.export(unet.eval(), args, str(path), opset_version=OPSET,
+                      input_names=["sample", "timestep", "encoder_hidden_states"], output_names=["v"],
+                      dynamic_axes={n: {0: "batch"} for n in ["sample", "timestep", "encoder_hidden_states", "v"]},
+                      do_constant_folding=True)
+    return {**file_entry(path), "parameters": ck["parameters"],
+            "gflops_per_image": round(ck["gflops_per_image"], 4),
+            "inputs": [{"name": "sample", "dtype": "float32", "shape": ["batch", 3, r, r]},
+                       {"name": "timestep", "dtype": "float32", "shape": ["batch"]},
+                       {"name": "encoder_hidden_states", "dtype": "float32", "shape": ["batch", L, Cc]}],
+            "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, r, r]}]}
+
+
+def export_samples(data_dir: Path, out: Path) -> list[dict]:
+    """A few real dataset images (Twemoji style preferred) for the forward-process view."""
+    images, concept, style, meta = load_dataset(data_dir)
+    names = {n: c["id"] for c in meta["concepts"] for n in c["names"]}
+    wanted = [n for n in SAMPLE_CONCEPTS if n in names] or [meta["concepts"][0]["names"][0]]
+    (out / "samples").mkdir(parents=True, exist_ok=True)
+    entries = []
+    for name in wanted:
+        rows = [i for i in range(len(images)) if concept[i] == names[name]]
+        i = max(rows, key=lambda j: meta["styles"][style[j]] == "twemoji")
+        src = next(s for s in meta["sources"] if s["role"] == f"images ({meta['styles'][style[i]]} style)")
+        rel = f"samples/{name.replace(' ', '-')}.png"
+        Image.fromarray(images[i]).save(out / rel, optimize=True)
+        entries.append({"file": rel, "caption": name, "source": src["attribution"], "license": src["license"]})
+    return entries
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--run", type=Path, required=True, help="folder with clip.pt and unet.pt")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "build")
+    ap.add_argument("--checkpoints", type=Path, default=None, help="also save fp16 checkpoints here")
+    ap.add_argument("--training-note", default="", help="free text for manifest.training.note")
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    clip, tok, clip_ck = load_clip(args.run / "clip.pt")
+    unet, unet_ck = load_unet(args.run / "unet.pt", ema=True)
+    (args.out / "tokenizer.json").write_text(json.dumps(tok.to_json(), ensure_ascii=False), "utf-8")
+    text_entry = export_text_encoder(clip, tok, args.out / "text_encoder.onnx")
+    unet_entry = export_unet(unet, unet_ck, tok.max_length, args.out / "unet.onnx")
+    _, _, _, meta = load_dataset(args.data)
+    manifest = {
+        "format_version": 1,
+        "name": "emoji-diffusion-64",
+        "resolution": unet.cfg.resolution,
+        "channels": 3,
+        "prediction_type": "v_prediction",
+        "schedule": {"type": "cosine", "num_train_timesteps": NUM_TRAIN_TIMESTEPS,
+                     "alphas_cumprod": [float(a) for a in cosine_alphas_cumprod()]},
+        "tokenizer": {"file": "tokenizer.json", "type": "word-fnv1a", "max_length": tok.max_length},
+        "text_encoder": text_entry,
+        "unet": unet_entry,
+        "uncond_prompt": "",
+        "defaults": {"steps": 30, "guidance": 4.0, "seed": 1, "prompt": "cat face"},
+        "samples": export_samples(args.data, args.out),
+        "data": {"sources": meta["sources"], "images": meta["images"], "concepts": len(meta["concepts"]),
+                 "styles": meta["styles"]},
+        "training": {
+            "hardware": unet_ck.get("device_name", "cpu"),
+            "clip_minutes": round(clip_ck.get("minutes", 0.0), 2), "clip_steps": clip_ck.get("steps", 0),
+            "unet_minutes": round(unet_ck["minutes"], 2), "unet_steps": unet_ck["steps"],
+            "unet_images_seen": unet_ck.get("images_seen", 0),
+            "unet_final_loss": round(unet_ck.get("final_loss", float("nan")), 5),
+            "note": args.training_note,
+        },
+        "metrics": {"clip_text_to_image_retrieval_train": clip_ck.get("retrieval", {})},
+        "model_card": "MODEL_CARD.md",
+    }
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    if args.checkpoints:
+        args.checkpoints.mkdir(parents=True, exist_ok=True)
+        for name in ("clip.pt", "unet.pt"):
+            ck = torch.load(args.run / name, map_location="cpu")
+            for key in ("state_dict", "ema"):
+                if key in ck:
+                    ck[key] = {k: v.half() if v.is_floating_point() else v for k, v in ck[key].items()}
+            if name == "unet.pt":
+                ck.pop("state_dict")  # resume from the EMA weights only; halves the file
+            torch.save(ck, args.checkpoints / name)
+    total = text_entry["bytes"] + unet_entry["bytes"]
+    print(f"exported to {args.out}: text_encoder {text_entry['bytes'] / 1e6:.2f} MB, "
+          f"unet {unet_entry['bytes'] / 1e6:.2f} MB, total {total / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Write the reference vectors the TypeScript tests compare against (format: docs/model-contract.md).
+
+  /usr/bin/python3 training/make_fixtures.py --checkpoints training/checkpoints --models public/models --out src/fixtures
+
+Everything comes from this folder's Python reference (tokenizer.py, rng.py, schedule.py) and from the
+PyTorch networks in the checkpoints, so a TypeScript test that matches them matches training.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import load_clip, load_unet
+from rng import Mulberry32
+from schedule import cosine_alphas_cumprod, ddim_step, ddim_timesteps, guide, q_sample
+from tokenizer import Tokenizer
+
+
+def arr(x: np.ndarray) -> dict:
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    return {"dtype": "float32", "shape": list(x.shape), "b64": base64.b64encode(x.astype("<f4").tobytes()).decode()}
+
+
+def tokenizer_texts(tok: Tokenizer) -> list[str]:
+    """200+ strings: vocabulary phrases, unseen words, Unicode, emoji, markup, empty and over-long."""
+    words = sorted(tok.vocab)
+    step = max(1, len(words) // 90)
+    texts = [words[i] for i in range(0, len(words), step)][:90]
+    texts += [" ".join(words[i:i + 3]) for i in range(0, min(len(words), 40 * step), step)][:40]
+    texts += [
+        "", " ", "   \t\n ", "cat face", "Cat Face", "CAT FACE!!!", "cat-face", "cat_face", "cat,face",
+        "a cat face, twemoji style", "red apple in noto style", "rocket 🚀", "🚀", "🐱", "❤️", "❤", "❤\ufe0e",
+        "👍🏽", "👩‍👩‍👧‍👦", "🏳️‍🌈", "🇯🇵", "😀😀😀", "cat🐱face", "Café", "CAFÉ", "café au lait", "naïve",
+        "straße", "STRASSE", "İstanbul", "ǅemal", "Ωmega", "ΣΊΣΥΦΟΣ", "日本語のテキスト", "猫の顔", "고양이 얼굴",
+        "قطة", "עברית", "हिन्दी", "ภาษาไทย", "e\u0301", "\u00e9", "ﬁre", "①②③", "Ｃａｔ　ｆａｃｅ",
+        "\u0000", "a\u0000b", "\u200b", "zero\u200bwidth", "\ufeffbom", "tab\tseparated", "new\nline",
+        "\ud83d", "x\udc31y", "<script>alert(1)</script>", "<b>bold</b> cat", "&amp; &lt;", "' OR 1=1 --",
+        "../../etc/passwd", "%20cat%20face", "cat+face", "C:\\\\path", "{\"json\": true}", "42", "3.14159",
+        "1st place medal", "0", "-1", "a", "A", "z", "Z", "@", "#hashtag", "$100", "100%", "snake_case_words",
+        "camelCaseWords", "UPPER lower MiXeD", "  leading and trailing  ", "multiple     spaces",
+        "the quick brown fox jumps over the lazy dog",
+        "unknownword", "xyzzy", "qwertyuiop", "supercalifragilisticexpialidocious",
+        " ".join(["cat"] * 14), " ".join(["cat"] * 15), " ".join(["dog"] * 300), "word " * 1000,
+        "a" * 5000, "🐱" * 200, ", ".join(words[:30]),
+    ]
+    return texts
+
+
+def dummy_v(x: np.ndarray, t: int, scale: float) -> np.ndarray:
+    return (scale * x.astype(np.float64) * (t / (t + 1.0))).astype(np.float32)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoints", type=Path, required=True)
+    ap.add_argument("--models", type=Path, required=True, help="folder with tokenizer.json")
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    write = lambda name, obj: (args.out / name).write_text(json.dumps(obj, ensure_ascii=True), "utf-8")
+
+    tok = Tokenizer.load(args.models / "tokenizer.json")
+    write("tokenizer-cases.json", {"cases": [{"text": s, "ids": tok.encode(s)} for s in tokenizer_texts(tok)]})
+
+    rng_cases = []
+    for seed, count in [(0, 7), (1, 8), (42, 33), (4294967295, 5), (123456789, 1000)]:
+        g = Mulberry32(seed)
+        uint32 = [g.next_uint32() for _ in range(8)]
+        rng_cases.append({"seed": seed, "count": count, "uint32": uint32,
+                          "normals": [float(v) for v in Mulberry32(seed).normals(count)]})
+    write("rng.json", {"cases": rng_cases})
+
+    ab = cosine_alphas_cumprod()
+    write("schedule.json", {"alphas_cumprod": [float(a) for a in ab],
+                            "timesteps": {str(n): ddim_timesteps(n) for n in (1, 2, 7, 20, 30, 50, 333, 1000)}})
+
+    g = Mulberry32(3)
+    shape = (1, 3, 8, 8)
+    n = int(np.prod(shape))
+    cases = []
+    for t in (0, 1, 10, 250, 500, 999):
+        x0 = np.clip(g.normals(n).reshape(shape) * 0.5, -1, 1).astype(np.float32)
+        noise = g.normals(n).reshape(shape)
+        cases.append({"t": t, "x0": arr(x0), "noise": arr(noise), "x_t": arr(q_sample(ab, x0, t, noise))})
+    write("q-sample.json", {"cases": cases})
+
+    runs = []
+    for seed, steps, scale, eta in [(7, 10, 4.0, 0.0), (8, 4, 1.0, 0.0), (9, 25, 7.5, 0.0), (10, 6, 3.0, 1.0)]:
+        g = Mulberry32(seed)
+        x = g.normals(n).reshape(shape)
+        x_T = x.copy()
+        ts = ddim_timesteps(steps)
+        frames = []
+        for i, t in enumerate(ts):
+            t_prev = ts[i + 1] if i + 1 < len(ts) else -1
+            v = guide(dummy_v(x, t, -0.5), dummy_v(x, t, 1.0), scale)
+            z = g.normals(n).reshape(shape) if eta > 0 else None
+            out = ddim_step(ab, t, t_prev, x, v, eta, z)
+            frames.append({"t": t, "t_prev": t_prev, "x_t": arr(x), "v": arr(v), "noise": arr(z) if z is not None else None,
+                           "x0": arr(out["pred_original_sample"]), "eps": arr(out["pred_epsilon"]),
+                           "prev": arr(out["prev_sample"])})
+            x = out["prev_sample"]
+        runs.append({"seed": seed, "shape": list(shape), "steps": steps, "guidance": scale, "eta": eta,
+                     "x_T": arr(x_T), "frames": frames,
+                     "note": "noise for eta > 0: the same generator continues after x_T, one draw of the sample's size per step"})
+    write("ddim-dummy.json", {"model": "v_cond = x * t / (t + 1); v_uncond = -0.5 * x * t / (t + 1)", "runs": runs})
+
+    clip, ctok, _ = load_clip(args.checkpoints / "clip.pt")
+    assert ctok.vocab == tok.vocab, "checkpoint tokenizer differs from the models folder's tokenizer.json"
+    unet, _ = load_unet(args.checkpoints / "unet.pt", ema=True)
+    prompts = ["", "cat face"]
+    ids = torch.tensor([tok.encode(p) for p in prompts], dtype=torch.int32)
+    r = unet.cfg.resolution
+    sample = Mulberry32(11).normals(2 * 3 * r * r).reshape(2, 3, r, r)
+    timestep = np.array([999.0, 500.0], np.float32)
+    with torch.no_grad():
+        hidden, pooled = clip.text(ids)
+        v = unet(torch.from_numpy(sample), torch.from_numpy(timestep), hidden)
+    write("unet-call.json", {"prompts": prompts, "input_ids": ids.flatten().tolist(),
+                             "hidden_states": arr(hidden.numpy()), "pooled": arr(pooled.numpy()),
+                             "sample": arr(sample), "timestep": timestep.tolist(), "v": arr(v.numpy()),
+                             "note": "sample = first 2*3*64*64 normals of seed 11"})
+    print(f"fixtures written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
