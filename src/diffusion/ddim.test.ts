@@ -82,31 +82,48 @@ describe('ddimStep', () => {
 });
 
 describe('DDIM parity with training/schedule.py (src/fixtures/ddim-dummy.json)', () => {
-  type Frame = Record<'x_t' | 'v' | 'x0' | 'eps' | 'prev', FixtureArray> & { t: number; t_prev: number };
-  const fixture = readFixture<{ steps: number; guidance: number; eta: number; x_T: FixtureArray; frames: Frame[] }>('ddim-dummy.json');
+  type Frame = Record<'x_t' | 'v' | 'x0' | 'eps' | 'prev', FixtureArray> & { t: number; t_prev: number; noise: FixtureArray | null };
+  type Run = { seed: number; steps: number; guidance: number; eta: number; x_T: FixtureArray; frames: Frame[] };
+  const { runs } = readFixture<{ runs: Run[] }>('ddim-dummy.json');
   const table = { alphas_cumprod: Float64Array.from(readFixture<{ alphas_cumprod: number[] }>('schedule.json').alphas_cumprod) };
 
-  it('has one frame per step, eta 0, trailing timesteps', () => {
-    expect(fixture.eta).toBe(0);
-    expect(fixture.frames.length).toBe(fixture.steps);
-    expect(fixture.frames.map((f) => f.t)).toEqual(Array.from(ddimTimesteps(fixture.steps, table.alphas_cumprod.length)));
-    expect(fixture.frames.at(-1)!.t_prev).toBe(-1);
+  it('has runs, with eta = 0 and eta > 0', () => {
+    expect(runs.some((r) => r.eta === 0)).toBe(true);
+    expect(runs.some((r) => r.eta > 0)).toBe(true);
   });
 
-  it('each step, fed the reference x_t and v, gives x0, eps and prev to 1e-5', () => {
-    for (const f of fixture.frames) {
-      const r = ddimStep(table, f.t, f.t_prev, f32(f.x_t), f32(f.v), fixture.eta);
-      expect(mismatch(r.predOriginalSample, f32(f.x0), 1e-5), `x0 at t=${f.t}`).toBeNull();
-      expect(mismatch(r.predEpsilon, f32(f.eps), 1e-5), `eps at t=${f.t}`).toBeNull();
-      expect(mismatch(r.prevSample, f32(f.prev), 1e-5), `prev at t=${f.t}`).toBeNull();
-    }
-  });
+  for (const run of runs) {
+    describe(`seed ${run.seed}, ${run.steps} steps, guidance ${run.guidance}, eta ${run.eta}`, () => {
+      it('has one frame per trailing timestep, chained to t_prev = -1', () => {
+        expect(run.frames.map((f) => f.t)).toEqual(Array.from(ddimTimesteps(run.steps, table.alphas_cumprod.length)));
+        expect(run.frames.map((f) => f.t_prev)).toEqual([...run.frames.slice(1).map((f) => f.t), -1]);
+      });
 
-  it('guidance of the dummy halves gives the reference v to 1e-5', () => {
-    for (const f of fixture.frames) {
-      const x = f32(f.x_t);
-      const v = classifierFreeGuidance(Float32Array.from([...dummyV(x, f.t, false), ...dummyV(x, f.t, true)]), fixture.guidance);
-      expect(mismatch(v, f32(f.v), 1e-5), `v at t=${f.t}`).toBeNull();
-    }
-  });
+      it('x_T and the eta noise come from one generator seeded with seed, one draw per step', () => {
+        const rng = createRng(run.seed);
+        expect(Array.from(rng.normals(f32(run.x_T).length))).toEqual(Array.from(f32(run.x_T)));
+        for (const f of run.frames) {
+          if (f.noise) expect(Array.from(rng.normals(f32(f.noise).length))).toEqual(Array.from(f32(f.noise)));
+          else expect(run.eta).toBe(0);
+        }
+      });
+
+      it('each step, fed the reference x_t, v and noise, gives x0, eps and prev to 1e-5', () => {
+        for (const f of run.frames) {
+          const r = ddimStep(table, f.t, f.t_prev, f32(f.x_t), f32(f.v), run.eta, f.noise ? f32(f.noise) : undefined);
+          expect(mismatch(r.predOriginalSample, f32(f.x0), 1e-5), `x0 at t=${f.t}`).toBeNull();
+          expect(mismatch(r.predEpsilon, f32(f.eps), 1e-5), `eps at t=${f.t}`).toBeNull();
+          expect(mismatch(r.prevSample, f32(f.prev), 1e-5), `prev at t=${f.t}`).toBeNull();
+        }
+      });
+
+      it('guidance of the dummy halves gives the reference v to 1e-5', () => {
+        for (const f of run.frames) {
+          const x = f32(f.x_t);
+          const v = classifierFreeGuidance(Float32Array.from([...dummyV(x, f.t, false), ...dummyV(x, f.t, true)]), run.guidance);
+          expect(mismatch(v, f32(f.v), 1e-5), `v at t=${f.t}`).toBeNull();
+        }
+      });
+    });
+  }
 });

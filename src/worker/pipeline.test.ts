@@ -4,7 +4,7 @@ import { highFrequencyEnergy } from '../diffusion/image.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { parseManifest } from '../model/manifest.ts';
 import { fakeManifestJson, fakeModels } from '../testing/fake-model.ts';
-import { f32, hasFixture, mismatch, readFixture, type FixtureArray } from '../testing/fixtures.ts';
+import { f32, mismatch, readFixture, type FixtureArray } from '../testing/fixtures.ts';
 import { generate, type GenerateParams, type Models, type StepFrame } from './pipeline.ts';
 
 const params: GenerateParams = { prompt: 'cat face', seed: 7, steps: 10, guidance: 3 };
@@ -148,22 +148,29 @@ describe('generate', () => {
 
 describe('generate parity with training/ (src/fixtures/ddim-dummy.json)', () => {
   type Frame = Record<'x_t' | 'x0' | 'eps' | 'prev', FixtureArray> & { t: number; t_prev: number };
-  const fixture = readFixture<{ seed: number; shape: number[]; steps: number; guidance: number; x_T: FixtureArray; frames: Frame[] }>('ddim-dummy.json');
-  const json = fakeManifestJson(fixture.shape[3]);
-  if (hasFixture('schedule.json')) json.schedule.alphas_cumprod = readFixture('schedule.json').alphas_cumprod;
+  type Run = { seed: number; shape: number[]; steps: number; guidance: number; eta: number; x_T: FixtureArray; frames: Frame[] };
+  const { runs } = readFixture<{ runs: Run[] }>('ddim-dummy.json');
+  const table = readFixture<{ alphas_cumprod: number[] }>('schedule.json').alphas_cumprod;
+  const deterministic = runs.filter((r) => r.eta === 0); // generate() is DDIM with eta = 0
 
-  it('the dummy model through generate() reproduces every frame to 1e-5', async () => {
-    const frames = await collect(fakeModels(parseManifest(json)), {
-      prompt: 'cat face', seed: fixture.seed, steps: fixture.steps, guidance: fixture.guidance,
+  it('has eta = 0 runs', () => expect(deterministic.length).toBeGreaterThan(0));
+
+  for (const run of deterministic) {
+    it(`seed ${run.seed}, ${run.steps} steps, guidance ${run.guidance}: every frame agrees to 1e-5`, async () => {
+      const json = fakeManifestJson(run.shape[3]);
+      json.schedule.alphas_cumprod = table;
+      const frames = await collect(fakeModels(parseManifest(json)), {
+        prompt: 'cat face', seed: run.seed, steps: run.steps, guidance: run.guidance,
+      });
+      expect(Array.from(frames[0].xt)).toEqual(Array.from(f32(run.x_T)));
+      expect(frames.length).toBe(run.frames.length);
+      frames.forEach((f, i) => {
+        const ref = run.frames[i];
+        expect([f.t, f.tPrev]).toEqual([ref.t, ref.t_prev]);
+        for (const [mine, theirs] of [[f.xt, ref.x_t], [f.x0, ref.x0], [f.eps, ref.eps], [f.prev, ref.prev]] as const) {
+          expect(mismatch(mine, f32(theirs), 1e-5), `frame ${i}`).toBeNull();
+        }
+      });
     });
-    expect(Array.from(frames[0].xt)).toEqual(Array.from(f32(fixture.x_T)));
-    expect(frames.length).toBe(fixture.frames.length);
-    frames.forEach((f, i) => {
-      const ref = fixture.frames[i];
-      expect([f.t, f.tPrev]).toEqual([ref.t, ref.t_prev]);
-      for (const [mine, theirs] of [[f.xt, ref.x_t], [f.x0, ref.x0], [f.eps, ref.eps], [f.prev, ref.prev]] as const) {
-        expect(mismatch(mine, f32(theirs), 1e-5), `frame ${i}`).toBeNull();
-      }
-    });
-  });
+  }
 });
