@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { checkIoSpec, contextShape, parseManifest } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
-import { decode, f32, hasFixture, mismatch, modelsDir, readFixture, readModelJson, type FixtureArray } from '../testing/fixtures.ts';
+import { decode, f32, mismatch, modelsDir, readFixture, readModelJson, type FixtureArray } from '../testing/fixtures.ts';
 
 interface UnetCall {
   prompts: string[];
@@ -21,8 +21,7 @@ interface UnetCall {
 
 ort.env.wasm.numThreads = 1;
 
-// Skipped only until training/make_fixtures.py has written the fixture.
-describe.skipIf(!hasFixture('unet-call.json'))('ONNX (onnxruntime-web WASM) vs PyTorch: src/fixtures/unet-call.json', () => {
+describe('ONNX (onnxruntime-web WASM) vs PyTorch: src/fixtures/unet-call.json', () => {
   it('text encoder and U-Net outputs agree to 1e-4', { timeout: 300_000 }, async () => {
     const fixture = readFixture<UnetCall>('unet-call.json');
     const manifest = parseManifest(readModelJson('manifest.json'));
