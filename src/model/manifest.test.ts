@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeManifestJson } from '../testing/fake-model.ts';
+import { readModelJson } from '../testing/fixtures.ts';
 import { checkIoSpec, contextShape, parseManifest } from './manifest.ts';
 
 /** A fake manifest with `edit` applied to a deep copy. */
@@ -52,6 +53,14 @@ describe('parseManifest', () => {
   }
   it('rejects a non-object', () => {
     expect(() => parseManifest([])).toThrow('manifest.json: (root) must be an object, got []');
+  });
+});
+
+describe('parseManifest on the shipped public/models/manifest.json', () => {
+  it('accepts it', () => {
+    const m = parseManifest(readModelJson('manifest.json'));
+    expect(m.schedule.alphas_cumprod.length).toBe(m.schedule.num_train_timesteps);
+    expect(m.data.sources.length).toBeGreaterThan(0);
   });
 });
 

@@ -37,7 +37,10 @@ export interface UnetSpec extends ModelSpec {
 export interface SampleImage {
   file: string;
   caption: string;
+  /** Where the training image of this concept came from (attribution). */
   source?: string;
+  /** SPDX licence of that source. */
+  license?: string;
 }
 
 /** One training-data package and its licence. */
@@ -46,6 +49,8 @@ export interface DataSource {
   version: string;
   license: string;
   attribution: string;
+  /** What the package contributed, e.g. "captions". */
+  role?: string;
 }
 
 /** Parsed manifest.json. */
@@ -262,6 +267,7 @@ export function parseManifest(json: unknown): Manifest {
       caption: string(s.caption, `samples[${i}].caption`),
     };
     if (s.source !== undefined) sample.source = string(s.source, `samples[${i}].source`);
+    if (s.license !== undefined) sample.license = string(s.license, `samples[${i}].license`);
     return sample;
   });
 
@@ -269,12 +275,14 @@ export function parseManifest(json: unknown): Manifest {
   const sources = array(data.sources, 'data.sources').map((value, i) => {
     const s = object(value, `data.sources[${i}]`);
     const p = `data.sources[${i}]`;
-    return {
+    const source: DataSource = {
       package: string(s.package, `${p}.package`),
       version: string(s.version, `${p}.version`),
       license: string(s.license, `${p}.license`),
       attribution: string(s.attribution, `${p}.attribution`),
     };
+    if (s.role !== undefined) source.role = string(s.role, `${p}.role`);
+    return source;
   });
 
   return {
