@@ -105,6 +105,12 @@ export function ForwardPanel() {
           <canvas ref={x0Ref} data-testid="forward-x0" role="img" aria-label="clean image" width={resolution} height={resolution} />
           <figcaption>
             <b>x<sub>0</sub></b> the clean image.
+            {source.kind === 'sample' && samples[source.index]?.source && (
+              <span className="credit" data-testid="sample-credit">
+                {' '}
+                {samples[source.index].source}
+              </span>
+            )}
           </figcaption>
         </figure>
         <figure>
