@@ -98,6 +98,11 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     clip, tok, clip_ck = load_clip(args.run / "clip.pt")
     unet, unet_ck = load_unet(args.run / "unet.pt", ema=True)
+    # The shipped checkpoints are fp16: round the weights the same way here, so the ONNX files and the
+    # checkpoints (which fixtures and resumed runs load) hold exactly the same numbers.
+    with torch.no_grad():
+        for p in list(clip.parameters()) + list(unet.parameters()):
+            p.copy_(p.half().float())
     (args.out / "tokenizer.json").write_text(json.dumps(tok.to_json(), ensure_ascii=False), "utf-8")
     text_entry = export_text_encoder(clip, tok, args.out / "text_encoder.onnx")
     unet_entry = export_unet(unet, unet_ck, tok.max_length, args.out / "unet.onnx")

