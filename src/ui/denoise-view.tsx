@@ -34,7 +34,7 @@ export function DenoiseView() {
   const scrubRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
-    let shown: Frame | undefined;
+    let shown: Frame | undefined | null = null; // null: nothing drawn yet, not even the empty state
     const render = (s: StoreState) => {
       const frame = shownFrame(s);
       if (frame === shown) return;
