@@ -1,0 +1,60 @@
+"""Move checkpoints between machines in pieces small enough to travel (< 15 MiB each).
+
+  pack:   python training/pack_checkpoint.py pack RUN_DIR OUT_DIR      # clip.pt + unet.pt -> fp16 shards
+  unpack: /usr/bin/python3 training/pack_checkpoint.py unpack IN_DIR RUN_DIR
+
+A packed U-Net keeps only the EMA weights (what is shipped and what runs resume from), in fp16, split
+into shards of at most 15 MiB; unpack rebuilds clip.pt and unet.pt that export_onnx.py and
+train.py --resume read.
+"""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import torch
+
+SHARD_BYTES = 15 * 2**20
+
+
+def _fp16(sd: dict) -> dict:
+    return {k: v.half() if v.is_floating_point() else v for k, v in sd.items()}
+
+
+def pack(run: Path, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("clip", "unet"):
+        ck = torch.load(run / f"{name}.pt", map_location="cpu")
+        ck.pop("optimizer", None)
+        if name == "unet":
+            ck["ema"] = _fp16(ck["ema"])
+            ck.pop("state_dict", None)
+        else:
+            ck["state_dict"] = _fp16(ck["state_dict"])
+        buf = io.BytesIO()
+        torch.save(ck, buf)
+        data = buf.getvalue()
+        for i in range(0, len(data), SHARD_BYTES):
+            (out / f"{name}.pt.part{i // SHARD_BYTES:02d}").write_bytes(data[i:i + SHARD_BYTES])
+        print(f"{name}: {len(data) / 2**20:.1f} MiB in {(len(data) + SHARD_BYTES - 1) // SHARD_BYTES} shard(s)")
+
+
+def unpack(src: Path, run: Path) -> None:
+    run.mkdir(parents=True, exist_ok=True)
+    for name in ("clip", "unet"):
+        parts = sorted(src.glob(f"{name}.pt.part*"))
+        if not parts:
+            raise SystemExit(f"no {name}.pt.part* in {src}")
+        (run / f"{name}.pt").write_bytes(b"".join(p.read_bytes() for p in parts))
+        ck = torch.load(run / f"{name}.pt", map_location="cpu")
+        if name == "unet":  # export_onnx and --resume read the EMA weights
+            ck["state_dict"] = ck["ema"]
+            torch.save(ck, run / f"{name}.pt")
+        print(f"{name}.pt rebuilt from {len(parts)} shard(s)")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4 or sys.argv[1] not in ("pack", "unpack"):
+        raise SystemExit(__doc__)
+    (pack if sys.argv[1] == "pack" else unpack)(Path(sys.argv[2]), Path(sys.argv[3]))
