@@ -3,8 +3,8 @@
   /usr/bin/python3 training/export_onnx.py --run training/runs/cpu --out public/models \
       --checkpoints training/checkpoints --data training/build
 
-Writes to --out: tokenizer.json, text_encoder.onnx, unet.onnx, manifest.json, samples/*.png (real
-images for the forward-process view); with --checkpoints, also fp16 copies of clip.pt and unet.pt there
+Writes to --out: tokenizer.json, text_encoder.onnx, unet.onnx (weights stored fp16, computed fp32:
+see onnx_fp16.py), manifest.json, samples/*.png (real images for the forward-process view); with --checkpoints, also fp16 copies of clip.pt and unet.pt there
 (the weights later runs resume from). The manifest format is documented in docs/model-contract.md.
 """
 from __future__ import annotations
@@ -22,6 +22,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_clip, load_dataset, load_unet
+from onnx_fp16 import store_fp16
 from schedule import NUM_TRAIN_TIMESTEPS, cosine_alphas_cumprod
 
 OPSET = 17
@@ -48,6 +49,7 @@ def export_text_encoder(clip, tok, path: Path) -> dict:
                       input_names=["input_ids"], output_names=["hidden_states", "pooled"],
                       dynamic_axes={"input_ids": {0: "batch"}, "hidden_states": {0: "batch"},
                                     "pooled": {0: "batch"}}, do_constant_folding=True)
+    store_fp16(path)
     L, W, E = tok.max_length, clip.text.cfg.width, clip.text.cfg.embed_dim
     return {**file_entry(path), "parameters": sum(p.numel() for p in clip.text.parameters()),
             "inputs": [{"name": "input_ids", "dtype": "int32", "shape": ["batch", L]}],
@@ -62,6 +64,7 @@ def export_unet(unet, ck, L: int, path: Path) -> dict:
                       input_names=["sample", "timestep", "encoder_hidden_states"], output_names=["v"],
                       dynamic_axes={n: {0: "batch"} for n in ["sample", "timestep", "encoder_hidden_states", "v"]},
                       do_constant_folding=True)
+    store_fp16(path)
     return {**file_entry(path), "parameters": ck["parameters"],
             "gflops_per_image": round(ck["gflops_per_image"], 4),
             "inputs": [{"name": "sample", "dtype": "float32", "shape": ["batch", 3, r, r]},
