@@ -39,3 +39,8 @@ def test_smoke_pipeline_end_to_end(tmp_path):
         "--out", str(tmp_path / "run2"), "--resume", str(ck))
     import torch
     assert torch.load(tmp_path / "run2" / "unet.pt")["steps"] > torch.load(ck / "unet.pt")["steps"]
+    # weights packed into shards on a GPU machine come back bit for bit
+    run(PY, "training/pack_checkpoint.py", "pack", str(run_dir), str(tmp_path / "packed"))
+    run(PY, "training/pack_checkpoint.py", "unpack", str(tmp_path / "packed"), str(tmp_path / "unpacked"))
+    a, b = torch.load(ck / "unet.pt")["ema"], torch.load(tmp_path / "unpacked" / "unet.pt")["ema"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
