@@ -1,9 +1,11 @@
 """Write the reference vectors the TypeScript tests compare against (format: docs/model-contract.md).
 
   /usr/bin/python3 training/make_fixtures.py --checkpoints training/checkpoints --models public/models --out src/fixtures
+  /usr/bin/python3 training/make_fixtures.py --only-maths --out src/fixtures   # no checkpoints, no torch
 
-Everything comes from this folder's Python reference (tokenizer.py, rng.py, schedule.py) and from the
-PyTorch networks in the checkpoints, so a TypeScript test that matches them matches training.
+Everything comes from this folder's Python reference (tokenizer.py, rng.py, schedule.py, samplers.py)
+and from the PyTorch networks in the checkpoints, so a TypeScript test that matches them matches training.
+The maths fixtures (rng, schedule, q-sample, ddim-dummy, samplers-dummy) need neither checkpoints nor torch.
 """
 from __future__ import annotations
 
@@ -12,15 +14,17 @@ import base64
 import json
 import sys
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_clip, load_unet
+import samplers
 from rng import Mulberry32
 from schedule import cosine_alphas_cumprod, ddim_step, ddim_timesteps, guide, q_sample
 from tokenizer import Tokenizer
+
+Write = Callable[[str, object], None]
 
 
 def arr(x: np.ndarray) -> dict:
@@ -53,22 +57,12 @@ def tokenizer_texts(tok: Tokenizer) -> list[str]:
     return texts
 
 
-def dummy_v(x: np.ndarray, t: int, scale: float) -> np.ndarray:
+def dummy_v(x: np.ndarray, t: float, scale: float) -> np.ndarray:
     return (scale * x.astype(np.float64) * (t / (t + 1.0))).astype(np.float32)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoints", type=Path, required=True)
-    ap.add_argument("--models", type=Path, required=True, help="folder with tokenizer.json")
-    ap.add_argument("--out", type=Path, required=True)
-    args = ap.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    write = lambda name, obj: (args.out / name).write_text(json.dumps(obj, ensure_ascii=True), "utf-8")
-
-    tok = Tokenizer.load(args.models / "tokenizer.json")
-    write("tokenizer-cases.json", {"cases": [{"text": s, "ids": tok.encode(s)} for s in tokenizer_texts(tok)]})
-
+def write_maths_fixtures(write: Write) -> None:
+    """rng, schedule, q-sample, ddim-dummy and samplers-dummy: pure maths, no networks."""
     rng_cases = []
     for seed, count in [(0, 7), (1, 8), (42, 33), (4294967295, 5), (123456789, 1000)]:
         g = Mulberry32(seed)
@@ -111,10 +105,74 @@ def main() -> None:
                      "x_T": arr(x_T), "frames": frames,
                      "note": "noise for eta > 0: the same generator continues after x_T, one draw of the sample's size per step"})
     write("ddim-dummy.json", {"model": "v_cond = x * t / (t + 1); v_uncond = -0.5 * x * t / (t + 1)", "runs": runs})
+    write_sampler_fixture(write, ab)
 
-    clip, ctok, _ = load_clip(args.checkpoints / "clip.pt")
+
+# (sampler, spacing, steps, guidance, eta, rescale, img2img strength or None, inpaint?)
+SAMPLER_RUNS = [
+    *[("ddim", "trailing", n, g, eta, 0.0, None, False) for n, g, eta in [(1, 4.0, 0.0), (2, 3.0, 1.0), (7, 5.0, 0.5), (25, 7.5, 0.0)]],
+    *[("ddpm", "trailing", n, 4.0, 0.0, 0.0, None, False) for n in (1, 2, 7, 25)],
+    *[(s, sp, n, 3.0, 0.0, 0.0, None, False) for s in ("euler-a", "dpmpp-2m") for sp in ("trailing", "karras")
+      for n in (1, 2, 7, 25)],
+    ("dpmpp-2m", "karras", 10, 7.5, 0.0, 0.7, None, False),   # guidance rescale
+    ("ddim", "trailing", 7, 5.0, 0.0, 1.0, None, False),
+    ("euler-a", "trailing", 6, 9.0, 0.0, 0.5, None, False),
+    ("ddpm", "trailing", 5, 1.0, 0.0, 0.0, None, False),       # guidance 1: conditional branch alone
+    ("euler-a", "karras", 4, 0.0, 0.0, 0.0, None, False),      # guidance 0: unconditional
+    ("dpmpp-2m", "trailing", 10, 4.0, 0.0, 0.0, 0.6, False),   # img2img
+    ("euler-a", "karras", 8, 4.0, 0.0, 0.0, 0.5, False),
+    ("ddpm", "trailing", 7, 4.0, 0.0, 0.0, 0.3, False),
+    ("ddim", "trailing", 12, 4.0, 0.5, 0.0, 0.75, False),
+    ("ddpm", "trailing", 7, 4.0, 0.0, 0.0, None, True),        # inpainting
+    ("dpmpp-2m", "karras", 6, 4.0, 0.0, 0.3, 0.75, True),      # img2img + inpainting + rescale
+    ("ddim", "trailing", 5, 4.0, 1.0, 0.0, None, True),
+    ("euler-a", "karras", 7, 4.0, 0.0, 0.0, None, True),
+]
+
+
+def write_sampler_fixture(write: Write, ab: np.ndarray) -> None:
+    """samplers-dummy.json: whole runs of samplers.run (every sampler, spacing, guidance rescale,
+    img2img, inpainting) with the dummy model, t as the float32 the U-Net is fed."""
+    shape = (1, 3, 4, 4)
+    n = int(np.prod(shape))
+    model = lambda x, t, cond: dummy_v(x, t, 1.0 if cond else -0.5)
+    init_image = np.tanh(1.5 * Mulberry32(1000).normals(n)).reshape(shape).astype(np.float32)
+    known = np.tanh(1.5 * Mulberry32(1001).normals(n)).reshape(shape).astype(np.float32)
+    mask = np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0.5, 0.5, 0.5, 0.5], [0, 0, 0, 1]], np.float32)  # [H, W]
+    runs = []
+    for k, (sampler, spacing, steps, scale, eta, rescale, strength, inpaint) in enumerate(SAMPLER_RUNS):
+        seed = 100 + k
+        out = samplers.run(ab, model, sampler=sampler, spacing=spacing, steps=steps, seed=seed, shape=shape,
+                           guidance=scale, eta=eta, rescale=rescale,
+                           init=(init_image, strength) if strength is not None else None,
+                           inpaint=(known, mask) if inpaint else None)
+        opt = lambda a: arr(a) if a is not None else None
+        frames = [{"t": f["t"], "t_prev": f["t_prev"], "ab": f["ab"], "ab_prev": f["ab_prev"], "x_t": arr(f["x_t"]),
+                   "v": arr(f["v"]), "x0": arr(f["x0"]), "eps": arr(f["eps"]), "prev": arr(f["prev"]),
+                   "noise": opt(f["noise"]), "inpaint_noise": opt(f["inpaint_noise"])} for f in out["frames"]]
+        runs.append({"sampler": sampler, "spacing": spacing, "seed": seed, "shape": list(shape), "steps": steps,
+                     "guidance": scale, "eta": eta, "rescale": rescale,
+                     "init": {"image": arr(init_image), "strength": strength} if strength is not None else None,
+                     "inpaint": {"image": arr(known), "mask": arr(mask)} if inpaint else None,
+                     "x_T": arr(out["x_T"]), "frames": frames})
+    write("samplers-dummy.json", {
+        "model": "v_cond = x * t / (t + 1); v_uncond = -0.5 * x * t / (t + 1), t = float32(point t)",
+        "draws": "x_T = first C*H*W normals of a generator seeded with seed (for img2img: the q_sample noise); "
+                 "then per step: noise (stochastic sampler, t_prev != -1), then inpaint_noise (inpainting, t_prev != -1)",
+        "runs": runs})
+
+
+def write_model_fixtures(write: Write, checkpoints: Path, models: Path) -> None:
+    """tokenizer-cases (the shipped tokenizer.json) and unet-call (the networks in the checkpoints)."""
+    import torch
+    from common import load_clip, load_unet
+
+    tok = Tokenizer.load(models / "tokenizer.json")
+    write("tokenizer-cases.json", {"cases": [{"text": s, "ids": tok.encode(s)} for s in tokenizer_texts(tok)]})
+
+    clip, ctok, _ = load_clip(checkpoints / "clip.pt")
     assert ctok.vocab == tok.vocab, "checkpoint tokenizer differs from the models folder's tokenizer.json"
-    unet, _ = load_unet(args.checkpoints / "unet.pt", ema=True)
+    unet, _ = load_unet(checkpoints / "unet.pt", ema=True)
     prompts = ["", "cat face"]
     ids = torch.tensor([tok.encode(p) for p in prompts], dtype=torch.int32)
     r = unet.cfg.resolution
@@ -127,6 +185,24 @@ def main() -> None:
                              "hidden_states": arr(hidden.numpy()), "pooled": arr(pooled.numpy()),
                              "sample": arr(sample), "timestep": timestep.tolist(), "v": arr(v.numpy()),
                              "note": "sample = first 2*3*64*64 normals of seed 11"})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoints", type=Path)
+    ap.add_argument("--models", type=Path, help="folder with tokenizer.json")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--only-maths", action="store_true",
+                    help="write only the maths fixtures (no checkpoints, tokenizer or torch needed)")
+    args = ap.parse_args()
+    if not args.only_maths and (args.checkpoints is None or args.models is None):
+        ap.error("--checkpoints and --models are required unless --only-maths")
+    args.out.mkdir(parents=True, exist_ok=True)
+    write = lambda name, obj: (args.out / name).write_text(json.dumps(obj, ensure_ascii=True), "utf-8")
+
+    write_maths_fixtures(write)
+    if not args.only_maths:
+        write_model_fixtures(write, args.checkpoints, args.models)
     print(f"fixtures written to {args.out}")
 
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { f32, mismatch, readFixture, type FixtureArray } from '../testing/fixtures.ts';
-import { qSample } from './q-sample.ts';
+import { qSample, qSampleAt } from './q-sample.ts';
 import { createRng } from './rng.ts';
 import { cosineAlphasCumprod } from './schedule.ts';
 
@@ -49,4 +49,15 @@ describe('qSample parity with training/schedule.py (src/fixtures/q-sample.json)'
       expect(mismatch(qSample(table, f32(c.x0), c.t, f32(c.noise)), f32(c.x_t), 1e-5)).toBeNull();
     });
   }
+});
+
+describe('qSampleAt', () => {
+  it('is qSample at the table\'s alpha_bar, and takes any alpha_bar in (0, 1]', () => {
+    for (const t of [0, 10, 500, 999]) {
+      expect(Array.from(qSampleAt(schedule.alphas_cumprod[t], x0, noise))).toEqual(Array.from(qSample(schedule, x0, t, noise)));
+    }
+    expect(Array.from(qSampleAt(1, x0, noise))).toEqual(Array.from(x0));
+    const ab = 0.37;
+    expect(mismatch(qSampleAt(ab, x0, noise), x0.map((x, i) => Math.sqrt(ab) * x + Math.sqrt(1 - ab) * noise[i]), 1e-7)).toBeNull();
+  });
 });

@@ -14,10 +14,17 @@ export function qSample(
   t: number,
   noise: Float32Array,
 ): Float32Array {
+  return qSampleAt(alphaBar(schedule, t), x0, noise);
+}
+
+/**
+ * x0 noised to the point whose alpha_bar is `ab` (in (0, 1]; a fractional timestep has one too):
+ * sqrt(ab) x0 + sqrt(1 - ab) noise. Per element in float64, stored float32.
+ */
+export function qSampleAt(ab: number, x0: Float32Array, noise: Float32Array): Float32Array {
   if (noise.length !== x0.length) {
     throw new RangeError(`qSample: noise has ${noise.length} values, x0 has ${x0.length}`);
   }
-  const ab = alphaBar(schedule, t);
   const a = Math.sqrt(ab);
   const b = Math.sqrt(1 - ab);
   const out = new Float32Array(x0.length);
