@@ -26,6 +26,13 @@ describe('npm run generate', { timeout: 120_000 }, () => {
     expect(cli('--help')).toMatchObject({ code: 0, out: expect.stringContaining('--prompts-file FILE') });
   });
 
+  it('exits 2 for sampler settings that do not fit together', () => {
+    expect(cli('--sampler', 'plms')).toMatchObject({ code: 2, err: expect.stringContaining('--sampler must be one of ddim, ddpm, euler-a, dpmpp-2m, got "plms"') });
+    expect(cli('--spacing', 'karras')).toMatchObject({ code: 2, err: expect.stringContaining('--spacing "karras" does not work with sampler "ddim"') });
+    expect(cli('--sampler', 'ddpm', '--eta', '1')).toMatchObject({ code: 2, err: expect.stringContaining('--eta applies to the ddim sampler only') });
+    expect(cli('--guidance-rescale', '2')).toMatchObject({ code: 2, err: expect.stringContaining('--guidance-rescale must be a number in 0..1, got 2') });
+  });
+
   it('writes one PNG per prompt line through the shipped models, 001.png for line 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'generate-'));
     const prompts = join(dir, 'prompts.txt');

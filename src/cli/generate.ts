@@ -28,6 +28,11 @@ Options:
   --seed N             noise seed, integer 0..4294967295 (default: manifest)
   --steps N            DDIM steps, 1..T (default: manifest)
   --guidance X         classifier-free guidance scale, 0..20 (default: manifest)
+  --sampler NAME       ddim, ddpm, euler-a or dpmpp-2m (default: ddim)
+  --spacing NAME       trailing or karras (karras: euler-a and dpmpp-2m only; default: trailing)
+  --eta X              DDIM's eta, 0..1 (0 = deterministic, the default)
+  --negative-prompt T  text to steer away from (the unconditional branch of guidance)
+  --guidance-rescale X guidance rescale phi, 0..1 (default: 0, off; ~0.7 tames high guidance)
   --models DIR         folder with manifest.json, tokenizer.json and the .onnx files
                        (default: public/models)
   --threads N          onnxruntime intra-op threads (default: onnxruntime's choice)
@@ -44,6 +49,11 @@ interface Options {
   seed?: number;
   steps?: number;
   guidance?: number;
+  sampler?: string;
+  spacing?: string;
+  eta?: number;
+  negativePrompt?: string;
+  guidanceRescale?: number;
   modelsDir: string;
   threads?: number;
 }
@@ -71,6 +81,11 @@ function parseOptions(argv: string[]): Options | null {
         seed: { type: 'string' },
         steps: { type: 'string' },
         guidance: { type: 'string' },
+        sampler: { type: 'string' },
+        spacing: { type: 'string' },
+        eta: { type: 'string' },
+        'negative-prompt': { type: 'string' },
+        'guidance-rescale': { type: 'string' },
         models: { type: 'string' },
         threads: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -90,6 +105,11 @@ function parseOptions(argv: string[]): Options | null {
     seed: parseNumber('seed', values.seed),
     steps: parseNumber('steps', values.steps),
     guidance: parseNumber('guidance', values.guidance),
+    sampler: values.sampler,
+    spacing: values.spacing,
+    eta: parseNumber('eta', values.eta),
+    negativePrompt: values['negative-prompt'],
+    guidanceRescale: parseNumber('guidance-rescale', values['guidance-rescale']),
     modelsDir: resolve(values.models ?? 'public/models'),
     threads,
   };
@@ -189,19 +209,28 @@ async function main(argv: string[]): Promise<number> {
   const loadStart = performance.now();
   const { manifest, tokenizer } = readModelsDir(options.modelsDir);
   const defaults = manifest.defaults;
-  const base = {
+  const base: Omit<GenerateParams, 'prompt'> = {
     seed: options.seed ?? defaults.seed,
     steps: options.steps ?? defaults.steps,
     guidance: options.guidance ?? defaults.guidance,
+    sampler: (options.sampler ?? 'ddim') as GenerateParams['sampler'],
+    spacing: (options.spacing ?? 'trailing') as GenerateParams['spacing'],
+    eta: options.eta ?? 0,
+    negativePrompt: options.negativePrompt ?? '',
+    guidanceRescale: options.guidanceRescale ?? 0,
   };
   try {
     validateParams({ prompt: '', ...base }, manifest.schedule.num_train_timesteps);
   } catch (error) {
-    throw new UsageError(`--${(error as Error).message}`);
+    // The pipeline names fields as GenerateParams does; say them as flags.
+    const message = (error as Error).message.replace(/^negativePrompt/, 'negative-prompt').replace(/^guidanceRescale/, 'guidance-rescale');
+    throw new UsageError(`--${message}`);
   }
   const models = await loadModels(options.modelsDir, manifest, tokenizer, options.threads);
   console.log(`${manifest.name}: loaded from ${options.modelsDir} in ${((performance.now() - loadStart) / 1000).toFixed(2)} s`);
-  console.log(`seed ${base.seed}, ${base.steps} steps, guidance ${base.guidance}`);
+  const extras = [base.eta ? `eta ${base.eta}` : '', base.guidanceRescale ? `rescale ${base.guidanceRescale}` : '',
+    base.negativePrompt ? `negative ${JSON.stringify(base.negativePrompt)}` : ''].filter(Boolean);
+  console.log(`seed ${base.seed}, ${base.steps} steps, ${base.sampler} ${base.spacing}, guidance ${base.guidance}${extras.map((e) => `, ${e}`).join('')}`);
 
   for (const job of options.jobs) {
     const params: GenerateParams = { ...base, prompt: job.prompt ?? defaults.prompt };

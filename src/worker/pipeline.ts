@@ -1,12 +1,16 @@
 /**
- * The denoising loop: text -> context, seeded noise -> image, one DDIM step per frame.
- * A plain function of the models (passed in as functions), so it runs the same in the worker
- * (onnxruntime-web), the CLI (onnxruntime-node) and tests (a fake U-Net). No onnxruntime here.
+ * The denoising loop: text -> context, seeded noise (or a noised image) -> image, one sampler step
+ * per frame. A plain function of the models (passed in as functions), so it runs the same in the
+ * worker (onnxruntime-web), the CLI (onnxruntime-node) and tests (a fake U-Net). No onnxruntime here.
+ * Reference: training/samplers.py run, step for step and draw for draw.
  */
-import { ddimStep } from '../diffusion/ddim.ts';
-import { classifierFreeGuidance } from '../diffusion/guidance.ts';
+import { classifierFreeGuidance, rescaleGuidance } from '../diffusion/guidance.ts';
+import { img2imgSteps } from '../diffusion/img2img.ts';
+import { inpaintBlend } from '../diffusion/inpaint.ts';
+import { qSampleAt } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
-import { ddimTimesteps } from '../diffusion/schedule.ts';
+import { initialSamplerState, needsNoise, SAMPLERS, samplerInfo, samplerStep, type SamplerName } from '../diffusion/sampler.ts';
+import { samplingPoints, SPACINGS, type Spacing } from '../diffusion/spacing.ts';
 import { contextShape, type Manifest } from '../model/manifest.ts';
 import type { Tokenizer } from '../text/tokenizer.ts';
 
@@ -30,7 +34,33 @@ export interface GenerateParams {
   steps: number;
   /** Classifier-free guidance scale in 0..20 (1 = plain conditional, one batch-1 call per step). */
   guidance: number;
+  /** The sampler; default 'ddim'. */
+  sampler?: SamplerName;
+  /** Where the steps sit; default 'trailing'. 'karras' works with 'euler-a' and 'dpmpp-2m' only. */
+  spacing?: Spacing;
+  /** DDIM's eta in 0..1 (0 = deterministic, the default; 1 = DDPM's variance). DDIM only. */
+  eta?: number;
+  /**
+   * Text for the unconditional branch of guidance instead of the manifest's uncond_prompt: the image
+   * is pushed away from it. "" or absent = none. Unused at guidance 1 (no unconditional branch).
+   */
+  negativePrompt?: string;
+  /** Guidance rescale phi in 0..1 (Lin et al. 2024; 0 = off, the default, ~0.7 suggested). */
+  guidanceRescale?: number;
+  /**
+   * img2img: start from `image` ([3, H, W] in [-1, 1]) noised with the seed's first normals, and run
+   * only the last round_half_up(steps * strength) steps of the plan; strength in (0, 1].
+   */
+  init?: { image: Float32Array; strength: number };
+  /**
+   * Inpainting: after every step, where `mask` ([H, W] in 0..1, 1 = keep) says so, the sample is
+   * replaced by `image` ([3, H, W]) noised to the step's target (fresh seeded noise, see generate).
+   */
+  inpaint?: { image: Float32Array; mask: Float32Array };
 }
+
+/** GenerateParams with every default filled in. */
+type ResolvedParams = Required<Omit<GenerateParams, 'init' | 'inpaint'>> & Pick<GenerateParams, 'init' | 'inpaint'>;
 
 /**
  * One denoising step. Arrays are [3, H, W] in model units ([-1, 1] for images), fresh for each frame:
@@ -41,7 +71,7 @@ export interface StepFrame {
   index: number;
   /** Number of steps in this generation. */
   total: number;
-  /** Timestep of xt (0..T-1). */
+  /** Timestep of xt as the U-Net was fed it (0..T-1; fractional with Karras spacing). */
   t: number;
   /** Timestep of prev (-1 = the clean image). */
   tPrev: number;
@@ -51,8 +81,12 @@ export interface StepFrame {
   eps: Float32Array;
   /** The (guided) clean-image estimate, clipped to [-1, 1]. */
   x0: Float32Array;
-  /** The sample after this step; the last frame's prev is the final image. */
+  /** The sample after this step (after the inpainting blend); the last frame's prev is the final image. */
   prev: Float32Array;
+  /** The normals the sampler drew for this step, or null (deterministic step, or the last). */
+  noise: Float32Array | null;
+  /** The normals the inpainting blend drew to noise the known image, or null. */
+  inpaintNoise: Float32Array | null;
 }
 
 /** The error generate() throws when its signal aborts; `name` is "AbortError" like fetch's. */
@@ -62,8 +96,8 @@ export function abortError(): Error {
   return error;
 }
 
-/** Throws a RangeError unless params are usable with a schedule of `T` timesteps. */
-export function validateParams(params: GenerateParams, T: number): void {
+/** Throws a RangeError unless params are usable with a schedule of `T` timesteps and `size` = C*H*W values per image. */
+export function validateParams(params: GenerateParams, T: number, size?: number): void {
   const { prompt, seed, steps, guidance } = params;
   if (typeof prompt !== 'string') throw new RangeError(`prompt must be a string, got ${typeof prompt}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
@@ -75,6 +109,35 @@ export function validateParams(params: GenerateParams, T: number): void {
   if (!Number.isFinite(guidance) || guidance < 0 || guidance > 20) {
     throw new RangeError(`guidance must be a number in 0..20, got ${guidance}`);
   }
+  const { sampler = 'ddim', spacing = 'trailing', eta = 0, negativePrompt = '', guidanceRescale = 0 } = params;
+  if (!SAMPLERS.some((s) => s.name === sampler)) {
+    throw new RangeError(`sampler must be one of ${SAMPLERS.map((s) => s.name).join(', ')}, got "${sampler}"`);
+  }
+  if (!SPACINGS.includes(spacing)) throw new RangeError(`spacing must be one of ${SPACINGS.join(', ')}, got "${spacing}"`);
+  const info = samplerInfo(sampler);
+  if (!info.spacings.includes(spacing)) {
+    throw new RangeError(`spacing "${spacing}" does not work with sampler "${sampler}" (it takes ${info.spacings.join(', ')})`);
+  }
+  if (!Number.isFinite(eta) || eta < 0 || eta > 1) throw new RangeError(`eta must be a number in 0..1, got ${eta}`);
+  if (eta !== 0 && sampler !== 'ddim') throw new RangeError(`eta applies to the ddim sampler only, got eta ${eta} with "${sampler}"`);
+  if (typeof negativePrompt !== 'string') throw new RangeError(`negativePrompt must be a string, got ${typeof negativePrompt}`);
+  if (!Number.isFinite(guidanceRescale) || guidanceRescale < 0 || guidanceRescale > 1) {
+    throw new RangeError(`guidanceRescale must be a number in 0..1, got ${guidanceRescale}`);
+  }
+  if (params.init) {
+    const { image, strength } = params.init;
+    if (!(strength > 0 && strength <= 1)) throw new RangeError(`init.strength must be in (0, 1], got ${strength}`);
+    if (size !== undefined && image?.length !== size) throw new RangeError(`init.image must have ${size} values ([C, H, W]), got ${image?.length}`);
+  }
+  if (params.inpaint) {
+    const { image, mask } = params.inpaint;
+    if (size !== undefined && image?.length !== size) throw new RangeError(`inpaint.image must have ${size} values ([C, H, W]), got ${image?.length}`);
+    if (size !== undefined && mask?.length * 3 !== size) throw new RangeError(`inpaint.mask must have ${size / 3} values ([H, W]), got ${mask?.length}`);
+  }
+}
+
+function resolveParams(params: GenerateParams): ResolvedParams {
+  return { sampler: 'ddim', spacing: 'trailing', eta: 0, negativePrompt: '', guidanceRescale: 0, ...params };
 }
 
 function checkLength(what: string, got: Float32Array, want: number) {
@@ -85,50 +148,85 @@ function checkLength(what: string, got: Float32Array, want: number) {
  * Yields one frame per denoising step; the last frame's prev is the final image. Checks signal before
  * each U-Net call and throws an AbortError-like error when aborted.
  *
- * Guided (guidance != 1): every step is one U-Net call with batch 2 [uncond, cond] sharing x_t.
- * Text is encoded once per generation. x_T is the first C*H*W normals of a generator seeded with seed.
+ * Guided (guidance != 1): every step is one U-Net call with batch 2 [uncond, cond] sharing x_t; the
+ * uncond row encodes negativePrompt if given, else the manifest's uncond_prompt. Text is encoded once
+ * per generation.
+ *
+ * Noise, all from one generator seeded with `seed` (docs/model-contract.md): its first C*H*W normals
+ * are x_T (img2img: the noise q_sample adds to the init image); then for each step in order, first
+ * the sampler's draw (stochastic samplers, not on the step to t = -1), then the inpainting draw
+ * (inpainting, not on the step to t = -1), each C*H*W normals.
  */
 export async function* generate(models: Models, params: GenerateParams, signal?: AbortSignal): AsyncGenerator<StepFrame> {
   const { manifest, tokenizer } = models;
   const schedule = manifest.schedule;
-  validateParams(params, schedule.num_train_timesteps);
+  const res = manifest.resolution;
+  const size = manifest.channels * res * res; // one image, [C, H, W]
+  validateParams(params, schedule.num_train_timesteps, size);
+  const p = resolveParams(params);
   const { length: L, width: D } = contextShape(manifest);
   if (tokenizer.maxLength !== L) {
     throw new Error(`tokenizer.json max_length ${tokenizer.maxLength} differs from manifest.json's ${L}`);
   }
-  const res = manifest.resolution;
-  const size = manifest.channels * res * res; // one image, [C, H, W]
 
   // 1. Text: [uncond, cond] when guided, else [cond] alone.
-  const guided = params.guidance !== 1;
+  const guided = p.guidance !== 1;
   const batch = guided ? 2 : 1;
   const ids = new Int32Array(batch * L); // [B, L]
-  if (guided) ids.set(tokenizer.encode(manifest.uncond_prompt), 0);
-  ids.set(tokenizer.encode(params.prompt), (batch - 1) * L);
+  if (guided) ids.set(tokenizer.encode(p.negativePrompt !== '' ? p.negativePrompt : manifest.uncond_prompt), 0);
+  ids.set(tokenizer.encode(p.prompt), (batch - 1) * L);
   if (signal?.aborted) throw abortError();
   const context = await models.encodeText(ids, batch); // [B, L, D]
   checkLength('text encoder', context, batch * L * D);
 
-  // 2. Seeded pure noise at t = T-1.
-  let x = createRng(params.seed).normals(size); // [C, H, W]
-  const timesteps = ddimTimesteps(params.steps, schedule.num_train_timesteps);
+  // 2. The plan (N + 1 points ending at the clean image) and the start: seeded pure noise at the first
+  //    point, or for img2img the init image noised to the point the last k steps start from.
+  const points = samplingPoints(schedule, p.steps, p.spacing);
+  const rng = createRng(p.seed);
+  const firstNoise = rng.normals(size); // [C, H, W]
+  const start = p.init ? p.steps - img2imgSteps(p.steps, p.init.strength) : 0;
+  let state = initialSamplerState(p.init ? qSampleAt(points[start].ab, p.init.image, firstNoise) : firstNoise);
 
-  // 3. One DDIM step per timestep, t_prev of the last step is -1 (the clean image).
-  for (let i = 0; i < timesteps.length; i++) {
-    const t = timesteps[i];
-    const tPrev = i + 1 < timesteps.length ? timesteps[i + 1] : -1;
+  // 3. One sampler step per point; the last one ends at t = -1 (the clean image).
+  for (let i = start; i < p.steps; i++) {
+    const from = points[i];
+    const to = points[i + 1];
+    const x = state.x;
     const sample = new Float32Array(batch * size); // [B, C, H, W], fresh: the runtime may keep it
     for (let b = 0; b < batch; b++) sample.set(x, b * size); // both halves share x_t
-    const timestep = new Float32Array(batch).fill(t); // [B]
+    const timestep = new Float32Array(batch).fill(from.t); // [B]
     if (signal?.aborted) throw abortError();
     const out = await models.unet(sample, timestep, context, batch); // [B, C, H, W]
     if (signal?.aborted) throw abortError();
     checkLength('U-Net', out, batch * size);
-    const v = guided ? classifierFreeGuidance(out, params.guidance) : out; // [C, H, W]
-    const step = ddimStep(schedule, t, tPrev, x, v);
-    const next = step.prevSample;
+    let v = guided ? classifierFreeGuidance(out, p.guidance) : out; // [C, H, W]
+    if (guided && p.guidanceRescale > 0) v = rescaleGuidance(from.ab, x, out.subarray(size), v, p.guidanceRescale);
+    const noise = needsNoise(p.sampler, p.eta, to) ? rng.normals(size) : null;
+    const step = samplerStep(schedule, p.sampler, state, from, to, v, { eta: p.eta, noise: noise ?? undefined });
+    let next = step.prevSample;
+    let inpaintNoise: Float32Array | null = null;
+    if (p.inpaint) {
+      // The known region at the target point: q_sample(known, t_prev), or the image itself at t = -1.
+      let known = p.inpaint.image;
+      if (to.t !== -1) {
+        inpaintNoise = rng.normals(size);
+        known = qSampleAt(to.ab, known, inpaintNoise);
+      }
+      next = inpaintBlend(p.inpaint.mask, known, next);
+    }
+    state = { ...step.state, x: next };
     // prev is a copy so the caller may transfer it while the loop goes on from `next`.
-    yield { index: i, total: timesteps.length, t, tPrev, xt: x, eps: step.predEpsilon, x0: step.predOriginalSample, prev: next.slice() };
-    x = next;
+    yield {
+      index: i - start,
+      total: p.steps - start,
+      t: from.t,
+      tPrev: to.t,
+      xt: x,
+      eps: step.predEpsilon,
+      x0: step.predOriginalSample,
+      prev: next.slice(),
+      noise,
+      inpaintNoise,
+    };
   }
 }
