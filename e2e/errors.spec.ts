@@ -28,7 +28,7 @@ test('a missing unet.onnx shows a clear message, the rest of the page works, Ret
   await expect(before).not.toHaveText('–');
   await page.getByLabel('Timestep').fill('900');
   await expect(before).toHaveText(/^0\.0/);
-  await page.getByLabel('Prompt').fill('still typing');
+  await page.getByLabel('Prompt', { exact: true }).fill('still typing');
 
   await context.unroute('**/models/unet.onnx');
   await page.getByRole('button', { name: 'Retry' }).click();
@@ -59,7 +59,7 @@ test('a corrupt or truncated unet.onnx is caught before it reaches the runtime',
 test('prompts: empty runs unconditionally, over-long is cut with a hint, markup stays text', async ({ page }) => {
   await page.goto('./?backend=wasm#steps=2');
   await waitForModel(page);
-  const prompt = page.getByLabel('Prompt');
+  const prompt = page.getByLabel('Prompt', { exact: true });
   const hint = page.getByTestId('prompt-hint');
 
   await prompt.fill('');

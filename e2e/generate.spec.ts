@@ -14,7 +14,7 @@ test('"cat face" is denoised step by step into an image', async ({ page }) => {
   const loadMs = Date.now() - loadStart;
   await expect(page.getByTestId('backend-badge')).toContainText('WASM');
 
-  await page.getByLabel('Prompt').fill('cat face');
+  await page.getByLabel('Prompt', { exact: true }).fill('cat face');
   await recordSteps(page);
   const runStart = Date.now();
   await generateAndWait(page);

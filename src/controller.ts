@@ -41,8 +41,9 @@ export function loadModels(): void {
 /** Starts a generation with the current settings; a running one is replaced. */
 export function generateNow(): void {
   if (!client) return;
-  const { prompt, seed, steps, guidance, startGeneration } = useStore.getState();
-  const params = { prompt, seed, steps, guidance };
+  const { prompt, seed, steps, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, startGeneration } = useStore.getState();
+  // eta belongs to DDIM; the store keeps it while another sampler is chosen.
+  const params = { prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale };
   startGeneration(client.generate(params), params);
 }
 

@@ -1,5 +1,7 @@
 /** The reverse process as the page sees it: the frames of the current generation and its status. */
 import type { StateCreator } from 'zustand';
+import type { SamplerName } from '../diffusion/sampler.ts';
+import type { Spacing } from '../diffusion/spacing.ts';
 import type { StoreState } from './store.ts';
 
 /** One denoising step as received from the worker. Arrays are [3, H, W] float32. */
@@ -21,6 +23,12 @@ export interface GenerationParams {
   seed: number;
   steps: number;
   guidance: number;
+  sampler: SamplerName;
+  spacing: Spacing;
+  /** DDIM's eta; 0 for the other samplers. */
+  eta: number;
+  negativePrompt: string;
+  guidanceRescale: number;
 }
 
 export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';

@@ -1,45 +1,80 @@
 /** What the person asks for: the prompt and the sampler settings (all mirrored in the URL hash). */
 import type { StateCreator } from 'zustand';
+import { samplerInfo, SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
+import type { Spacing } from '../diffusion/spacing.ts';
 import { defaultUrlState, URL_FIELDS } from './url-state.ts';
 import type { StoreState } from './store.ts';
 
 export interface ParamsSlice {
   prompt: string;
+  /** Text to steer away from: the unconditional branch of guidance ("" = the model's own). */
+  negativePrompt: string;
   /** uint32 seed of the starting noise x_T. */
   seed: number;
-  /** Number of DDIM steps. */
+  /** Number of sampler steps. */
   steps: number;
   /** Classifier-free guidance scale (1 = conditional only, 0 = unconditional). */
   guidance: number;
+  /** Guidance rescale phi, 0..1 (0 = off). */
+  guidanceRescale: number;
+  sampler: SamplerName;
+  /** Step spacing; always one the sampler supports. */
+  spacing: Spacing;
+  /** DDIM's eta, 0..1; kept while another sampler is chosen, sent only with DDIM. */
+  eta: number;
   setPrompt(prompt: string): void;
+  setNegativePrompt(negativePrompt: string): void;
   setSeed(seed: number): void;
   setSteps(steps: number): void;
   setGuidance(guidance: number): void;
+  setGuidanceRescale(guidanceRescale: number): void;
+  /** Switches sampler; a spacing it cannot run falls back to trailing. Unknown names are ignored. */
+  setSampler(sampler: SamplerName): void;
+  /** Ignored unless the current sampler supports `spacing`. */
+  setSpacing(spacing: Spacing): void;
+  setEta(eta: number): void;
 }
 
-const range = (name: 'seed' | 'steps' | 'guidance') => {
+type NumberField = 'seed' | 'steps' | 'guidance' | 'eta' | 'rescale';
+
+const range = (name: NumberField) => {
   const field = URL_FIELDS.find((f) => f.name === name)!;
   return field as { min: number; max: number; default: number };
 };
 
 /** Clamps to the URL table's range; NaN becomes the default. */
-function clampTo(name: 'seed' | 'steps' | 'guidance', value: number, integer: boolean): number {
+function clampTo(name: NumberField, value: number, integer: boolean): number {
   const { min, max, default: fallback } = range(name);
   if (!Number.isFinite(value)) return fallback;
   const v = integer ? Math.round(value) : value;
   return Math.min(max, Math.max(min, v));
 }
 
-export const createParamsSlice: StateCreator<StoreState, [], [], ParamsSlice> = (set) => {
+export const createParamsSlice: StateCreator<StoreState, [], [], ParamsSlice> = (set, get) => {
   const d = defaultUrlState();
   return {
     prompt: d.prompt,
+    negativePrompt: d.negative,
     seed: d.seed,
     steps: d.steps,
     guidance: d.guidance,
+    guidanceRescale: d.rescale,
+    sampler: d.sampler,
+    spacing: d.spacing,
+    eta: d.eta,
     setPrompt: (prompt) => set({ prompt }),
+    setNegativePrompt: (negativePrompt) => set({ negativePrompt }),
     setSeed: (seed) => set({ seed: clampTo('seed', seed, true) }),
     setSteps: (steps) => set({ steps: clampTo('steps', steps, true) }),
     setGuidance: (guidance) => set({ guidance: clampTo('guidance', guidance, false) }),
+    setGuidanceRescale: (phi) => set({ guidanceRescale: clampTo('rescale', phi, false) }),
+    setSampler: (sampler) => {
+      if (!SAMPLERS.some((s) => s.name === sampler)) return;
+      set({ sampler, spacing: supportsSpacing(sampler, get().spacing) ? get().spacing : samplerInfo(sampler).spacings[0] });
+    },
+    setSpacing: (spacing) => {
+      if (supportsSpacing(get().sampler, spacing)) set({ spacing });
+    },
+    setEta: (eta) => set({ eta: clampTo('eta', eta, false) }),
   };
 };

@@ -13,13 +13,17 @@ const frame = (index: number): Frame => ({
   ms: 1,
 });
 
-const params = { prompt: 'cat face', seed: 1, steps: 3, guidance: 4 };
+const params = {
+  prompt: 'cat face', seed: 1, steps: 3, guidance: 4, sampler: 'ddim', spacing: 'trailing', eta: 0, negativePrompt: '', guidanceRescale: 0,
+} as const;
 
 describe('store', () => {
   beforeEach(() => useStore.setState(useStore.getInitialState(), true));
 
   it('starts from the URL defaults', () => {
-    expect(selectUrlState(useStore.getState())).toEqual({ prompt: 'cat face', seed: 1, steps: 30, guidance: 4, t: 500 });
+    expect(selectUrlState(useStore.getState())).toEqual({
+      prompt: 'cat face', seed: 1, steps: 30, guidance: 4, t: 500, sampler: 'ddim', spacing: 'trailing', eta: 0, rescale: 0, negative: '',
+    });
   });
 
   it('clamps parameters to the URL table ranges', () => {
@@ -35,7 +39,32 @@ describe('store', () => {
 
   it('applies URL state', () => {
     applyUrlState({ prompt: 'dog', seed: 7, t: 10 });
-    expect(selectUrlState(useStore.getState())).toEqual({ prompt: 'dog', seed: 7, steps: 30, guidance: 4, t: 10 });
+    expect(selectUrlState(useStore.getState())).toMatchObject({ prompt: 'dog', seed: 7, steps: 30, guidance: 4, t: 10 });
+    applyUrlState({ sampler: 'euler-a', spacing: 'karras', eta: 0.3, rescale: 0.7, negative: 'blurry' });
+    expect(selectUrlState(useStore.getState())).toMatchObject({ sampler: 'euler-a', spacing: 'karras', eta: 0.3, rescale: 0.7, negative: 'blurry' });
+  });
+
+  it('keeps the spacing one the sampler supports', () => {
+    const s = useStore.getState();
+    s.setSpacing('karras'); // DDIM cannot
+    expect(useStore.getState().spacing).toBe('trailing');
+    s.setSampler('dpmpp-2m');
+    s.setSpacing('karras');
+    s.setSampler('euler-a'); // can: kept
+    expect(useStore.getState()).toMatchObject({ sampler: 'euler-a', spacing: 'karras' });
+    s.setSampler('ddpm'); // cannot: back to trailing
+    expect(useStore.getState()).toMatchObject({ sampler: 'ddpm', spacing: 'trailing' });
+    s.setSampler('plms' as never);
+    expect(useStore.getState().sampler).toBe('ddpm');
+  });
+
+  it('clamps eta and guidance rescale to 0..1', () => {
+    const s = useStore.getState();
+    s.setEta(3);
+    s.setGuidanceRescale(-1);
+    expect(useStore.getState()).toMatchObject({ eta: 1, guidanceRescale: 0 });
+    s.setEta(NaN);
+    expect(useStore.getState().eta).toBe(0);
   });
 
   it('collects frames of the current generation only', () => {

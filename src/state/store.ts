@@ -20,7 +20,18 @@ export const useStore = create<StoreState>()((...a) => ({
 
 /** The store's share of the URL hash. */
 export function selectUrlState(s: StoreState): UrlState {
-  return { prompt: s.prompt, seed: s.seed, steps: s.steps, guidance: s.guidance, t: s.forwardT };
+  return {
+    prompt: s.prompt,
+    seed: s.seed,
+    steps: s.steps,
+    guidance: s.guidance,
+    t: s.forwardT,
+    sampler: s.sampler,
+    spacing: s.spacing,
+    eta: s.eta,
+    rescale: s.guidanceRescale,
+    negative: s.negativePrompt,
+  };
 }
 
 /** Applies URL values (already validated by url-state) to the store. */
@@ -31,4 +42,9 @@ export function applyUrlState(values: Partial<UrlState>): void {
   if (values.steps !== undefined) s.setSteps(values.steps);
   if (values.guidance !== undefined) s.setGuidance(values.guidance);
   if (values.t !== undefined) s.setForwardT(values.t);
+  if (values.sampler !== undefined) s.setSampler(values.sampler);
+  if (values.spacing !== undefined) s.setSpacing(values.spacing); // after the sampler it must fit
+  if (values.eta !== undefined) s.setEta(values.eta);
+  if (values.rescale !== undefined) s.setGuidanceRescale(values.rescale);
+  if (values.negative !== undefined) s.setNegativePrompt(values.negative);
 }

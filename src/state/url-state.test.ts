@@ -4,17 +4,40 @@ import { defaultUrlState, parseUrlState, serializeUrlState, type UrlState } from
 describe('url-state', () => {
   it('reads the documented example', () => {
     const { values, present, problems } = parseUrlState('#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500');
-    expect(values).toEqual({ prompt: 'cat face', seed: 1, steps: 30, guidance: 4, t: 500 });
+    expect(values).toEqual({ ...defaultUrlState(), prompt: 'cat face', seed: 1, steps: 30, guidance: 4, t: 500 });
     expect(present).toEqual(['prompt', 'seed', 'steps', 'guidance', 't']);
     expect(problems).toEqual([]);
   });
 
+  it('reads sampler settings: sampler, spacing, eta, rescale and the negative prompt', () => {
+    const { values, problems } = parseUrlState('#sampler=dpmpp-2m&spacing=karras&eta=0.5&rescale=0.7&negative=blurry%2C%20dark');
+    expect(values).toMatchObject({ sampler: 'dpmpp-2m', spacing: 'karras', eta: 0.5, rescale: 0.7, negative: 'blurry, dark' });
+    expect(problems).toEqual([]);
+    expect(parseUrlState('').values).toMatchObject({ sampler: 'ddim', spacing: 'trailing', eta: 0, rescale: 0, negative: '' });
+  });
+
+  it('rejects unknown samplers and spacings, and Karras spacing with a sampler that cannot use it', () => {
+    const a = parseUrlState('#sampler=plms&spacing=leading');
+    expect(a.values).toMatchObject({ sampler: 'ddim', spacing: 'trailing' });
+    expect(a.problems).toEqual([
+      'sampler: "plms" is not one of ddim, ddpm, euler-a, dpmpp-2m; using ddim',
+      'spacing: "leading" is not one of trailing, karras; using trailing',
+    ]);
+    const b = parseUrlState('#sampler=ddpm&spacing=karras');
+    expect(b.values).toMatchObject({ sampler: 'ddpm', spacing: 'trailing' });
+    expect(b.present).toEqual(['sampler']);
+    expect(b.problems).toEqual(['spacing: karras does not work with ddpm; using trailing']);
+    expect(parseUrlState('#eta=2&rescale=-1').values).toMatchObject({ eta: 1, rescale: 0 });
+  });
+
   it('round-trips through serialise and parse', () => {
+    const d = defaultUrlState();
     const states: UrlState[] = [
-      defaultUrlState(),
-      { prompt: 'a red & blue = "ball" #1 +100% 🐱', seed: 4294967295, steps: 1, guidance: 7.5, t: 0 },
-      { prompt: '', seed: 0, steps: 100, guidance: 0.125, t: 999 },
-      { prompt: '<img src=x onerror=alert(1)>', seed: 42, steps: 8, guidance: 0, t: 1 },
+      d,
+      { ...d, prompt: 'a red & blue = "ball" #1 +100% 🐱', seed: 4294967295, steps: 1, guidance: 7.5, t: 0 },
+      { ...d, prompt: '', seed: 0, steps: 100, guidance: 0.125, t: 999, sampler: 'euler-a', spacing: 'karras', rescale: 1 },
+      { ...d, prompt: '<img src=x onerror=alert(1)>', seed: 42, steps: 8, guidance: 0, t: 1, eta: 0.25, negative: 'a & b = #c' },
+      { ...d, sampler: 'dpmpp-2m', spacing: 'trailing', rescale: 0.7, negative: '🐶 dog' },
     ];
     for (const s of states) {
       const hash = serializeUrlState(s);

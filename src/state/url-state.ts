@@ -1,13 +1,17 @@
 /**
- * The page's shareable state in the URL hash, e.g. `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500`.
+ * The page's shareable state in the URL hash, e.g.
+ * `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500&sampler=dpmpp-2m&spacing=karras&eta=0&rescale=0.7&negative=`.
  * One declarative table both parses and serialises, so a link reproduces a run. Parsing never throws:
  * a broken value falls back to its default (numbers out of range are clamped) and is reported.
  */
+import { SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
+import { SPACINGS, type Spacing } from '../diffusion/spacing.ts';
 
 /** One field of the hash: its key, how to read it, its default and (for numbers) its range. */
 export type UrlField =
   | { name: string; type: 'string'; default: string; maxLength: number }
-  | { name: string; type: 'int' | 'float'; default: number; min: number; max: number };
+  | { name: string; type: 'int' | 'float'; default: number; min: number; max: number }
+  | { name: string; type: 'enum'; default: string; values: readonly string[] };
 
 /** Every field the hash carries. Defaults follow the model contract's `defaults`. */
 export const URL_FIELDS = [
@@ -16,6 +20,11 @@ export const URL_FIELDS = [
   { name: 'steps', type: 'int', default: 30, min: 1, max: 100 }, // ~0.5 s per step on WASM
   { name: 'guidance', type: 'float', default: 4, min: 0, max: 20 }, // classifier-free guidance scale
   { name: 't', type: 'int', default: 500, min: 0, max: 999 }, // forward-process timestep
+  { name: 'sampler', type: 'enum', default: 'ddim', values: SAMPLERS.map((s) => s.name) },
+  { name: 'spacing', type: 'enum', default: 'trailing', values: SPACINGS }, // karras: euler-a, dpmpp-2m only
+  { name: 'eta', type: 'float', default: 0, min: 0, max: 1 }, // DDIM's eta (other samplers ignore it)
+  { name: 'rescale', type: 'float', default: 0, min: 0, max: 1 }, // guidance rescale phi
+  { name: 'negative', type: 'string', default: '', maxLength: 500 }, // negative prompt
 ] as const satisfies readonly UrlField[];
 
 /** The values of the hash, typed from the table. */
@@ -25,6 +34,11 @@ export interface UrlState {
   steps: number;
   guidance: number;
   t: number;
+  sampler: SamplerName;
+  spacing: Spacing;
+  eta: number;
+  rescale: number;
+  negative: string;
 }
 
 export type UrlKey = keyof UrlState;
@@ -61,7 +75,14 @@ export function parseUrlState(hash: string): ParsedUrlState {
       present.push(field.name);
     }
   }
-  return { values: values as unknown as UrlState, present, problems };
+  // Across fields: Karras spacing needs a sampler that works in sigma.
+  const state = values as unknown as UrlState;
+  if (!supportsSpacing(state.sampler, state.spacing)) {
+    problems.push(`spacing: ${state.spacing} does not work with ${state.sampler}; using trailing`);
+    state.spacing = 'trailing';
+    if (present.includes('spacing')) present.splice(present.indexOf('spacing'), 1);
+  }
+  return { values: state, present, problems };
 }
 
 /** Writes every field, in table order, as `prompt=...&seed=...` (no leading '#'). */
@@ -100,6 +121,11 @@ function readField(field: UrlField, text: string): { value?: string | number; pr
     if (text.length <= field.maxLength) return { value: text };
     return { value: text.slice(0, field.maxLength), problem: `longer than ${field.maxLength} characters; cut` };
   }
+  if (field.type === 'enum') {
+    if (field.values.includes(text)) return { value: text };
+    const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
+    return { problem: `"${shown}" is not one of ${field.values.join(', ')}; using ${field.default}` };
+  }
   const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
   const trimmed = text.trim();
   const number = trimmed === '' ? NaN : Number(trimmed);
@@ -117,7 +143,7 @@ function readField(field: UrlField, text: string): { value?: string | number; pr
 }
 
 function formatValue(field: UrlField, value: string | number): string {
-  if (field.type === 'string') return String(value);
+  if (field.type === 'string' || field.type === 'enum') return String(value);
   // Floats: at most 3 decimals, no trailing zeros ("4", "7.5"), so links stay short and stable.
   return field.type === 'float' ? String(Number((value as number).toFixed(3))) : String(value);
 }

@@ -4,7 +4,8 @@
  * attribute are written from a store subscription; React renders only on status changes.
  */
 import { useEffect, useRef } from 'react';
-import type { Frame } from '../state/generation-slice.ts';
+import { samplerInfo } from '../diffusion/sampler.ts';
+import type { Frame, GenerationParams } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
 import { clearCanvas, drawChw } from './draw-chw.ts';
 
@@ -15,6 +16,12 @@ const STATUS_TEXT: Record<StoreState['generationStatus'], string> = {
   cancelled: 'Stopped.',
   error: 'Failed.',
 };
+
+/** e.g. "DPM++ 2M Karras", "DDIM eta 0.5". */
+function samplerLabel(p: GenerationParams): string {
+  const base = samplerInfo(p.sampler).label + (p.spacing === 'karras' ? ' Karras' : '');
+  return p.sampler === 'ddim' && p.eta > 0 ? `${base} eta ${p.eta}` : base;
+}
 
 function shownFrame(s: StoreState): Frame | undefined {
   return s.viewIndex === null ? s.frames[s.frames.length - 1] : s.frames[s.viewIndex];
@@ -49,7 +56,9 @@ export function DenoiseView() {
       drawChw(canvases[0], frame.xt);
       drawChw(canvases[1], frame.eps, 0.5);
       drawChw(canvases[2], frame.x0);
-      counterRef.current!.textContent = `Step ${frame.index + 1} / ${frame.total} · t = ${frame.t}`;
+      // Karras spacing feeds the model fractional timesteps.
+      const t = Number.isInteger(frame.t) ? String(frame.t) : frame.t.toFixed(1);
+      counterRef.current!.textContent = `Step ${frame.index + 1} / ${frame.total} · t = ${t}`;
       viewRef.current!.dataset.step = String(frame.index + 1);
       speedRef.current!.textContent = frame.ms < 1000 ? `${Math.round(frame.ms)} ms/step` : `${(frame.ms / 1000).toFixed(2)} s/step`;
       if (scrubRef.current) scrubRef.current.value = String(s.viewIndex ?? s.frames.length - 1);
@@ -91,8 +100,15 @@ export function DenoiseView() {
       </div>
       {params && (
         <p className="run-params" data-testid="run-params">
-          {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {params.steps} steps · guidance{' '}
-          {params.guidance}
+          {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {params.steps} steps ·{' '}
+          {samplerLabel(params)} · guidance {params.guidance}
+          {params.guidanceRescale > 0 && ` (rescale ${params.guidanceRescale})`}
+          {params.negativePrompt.trim() !== '' && (
+            <>
+              {' '}
+              · not <q>{params.negativePrompt}</q>
+            </>
+          )}
         </p>
       )}
       <div className="view-foot">

@@ -1,7 +1,29 @@
-/** The controls: prompt, seed, steps, guidance, and the Generate and Stop buttons, with hints for odd input. */
+/**
+ * The controls: prompt, negative prompt, seed, steps, sampler (+ DDIM's eta), guidance and its rescale,
+ * and the Generate and Stop buttons, with hints for odd input.
+ */
 import { generateNow, stopGeneration } from '../controller.ts';
+import { SAMPLERS, type SamplerName } from '../diffusion/sampler.ts';
+import type { Spacing } from '../diffusion/spacing.ts';
 import { useStore } from '../state/store.ts';
 import { NumberField } from './number-field.tsx';
+
+/** One entry of the Sampler select per sampler and spacing it supports, e.g. "DPM++ 2M Karras". */
+const SAMPLER_CHOICES = SAMPLERS.flatMap((s) =>
+  s.spacings.map((spacing) => ({
+    value: `${s.name}|${spacing}`,
+    label: spacing === 'karras' ? `${s.label} Karras` : s.label,
+    sampler: s.name,
+    spacing,
+  })),
+);
+
+const SAMPLER_HINTS: Record<SamplerName, string> = {
+  ddim: 'Deterministic for eta 0: the same seed gives the same image at any step count.',
+  ddpm: 'Adds fresh noise every step (seeded); needs more steps.',
+  'euler-a': 'Adds fresh noise every step (seeded); loose, varied results.',
+  'dpmpp-2m': 'Second-order and deterministic: good images in few steps.',
+};
 
 /** Words as the tokenizer sees them: runs of ASCII letters and digits or non-ASCII characters. */
 function countWords(text: string): number {
@@ -17,6 +39,11 @@ export function PromptPanel() {
   const seed = useStore((s) => s.seed);
   const steps = useStore((s) => s.steps);
   const guidance = useStore((s) => s.guidance);
+  const negativePrompt = useStore((s) => s.negativePrompt);
+  const sampler = useStore((s) => s.sampler);
+  const spacing = useStore((s) => s.spacing);
+  const eta = useStore((s) => s.eta);
+  const rescale = useStore((s) => s.guidanceRescale);
   const status = useStore((s) => s.generationStatus);
   const loadStatus = useStore((s) => s.loadStatus);
   const maxWords = useStore((s) => (s.manifest?.tokenizer.max_length ?? 16) - 2);
@@ -58,6 +85,23 @@ export function PromptPanel() {
           <p className="hint quiet">Emoji-style subjects work best: “cat face”, “red apple”, “rocket”.</p>
         </div>
 
+        <div className="field">
+          <label htmlFor="negative-prompt">Negative prompt</label>
+          <input
+            id="negative-prompt"
+            type="text"
+            maxLength={500}
+            value={negativePrompt}
+            placeholder="what to steer away from, e.g. dark, blurry"
+            onChange={(e) => useStore.getState().setNegativePrompt(e.target.value)}
+          />
+          {negativePrompt.trim() !== '' && guidance === 1 && (
+            <p className="hint" data-testid="negative-hint">
+              Guidance 1 has no unconditional branch, so the negative prompt is unused.
+            </p>
+          )}
+        </div>
+
         <NumberField label="Seed" value={seed} min={0} max={4294967295} onCommit={(v) => useStore.getState().setSeed(v)}>
           <button type="button" className="secondary" onClick={() => useStore.getState().setSeed(randomSeed())}>
             Random
@@ -65,6 +109,48 @@ export function PromptPanel() {
         </NumberField>
 
         <NumberField label="Steps" value={steps} min={1} max={100} onCommit={(v) => useStore.getState().setSteps(v)} />
+
+        <div className="field">
+          <label htmlFor="sampler">Sampler</label>
+          <select
+            id="sampler"
+            value={`${sampler}|${spacing}`}
+            onChange={(e) => {
+              const choice = SAMPLER_CHOICES.find((c) => c.value === e.target.value);
+              if (!choice) return;
+              useStore.getState().setSampler(choice.sampler);
+              useStore.getState().setSpacing(choice.spacing as Spacing);
+            }}
+          >
+            {SAMPLER_CHOICES.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <p className="hint quiet">
+            {SAMPLER_HINTS[sampler]}
+            {spacing === 'karras' && ' Karras spacing takes smaller steps near the end.'}
+          </p>
+        </div>
+
+        {sampler === 'ddim' && (
+          <div className="field">
+            <label htmlFor="eta">
+              Eta <output htmlFor="eta">{eta}</output>
+            </label>
+            <input
+              id="eta"
+              type="range"
+              min={0}
+              max={1}
+              step={0.05}
+              value={eta}
+              onChange={(e) => useStore.getState().setEta(e.target.valueAsNumber)}
+            />
+            <p className="hint quiet">0 is deterministic DDIM; 1 adds as much fresh noise per step as DDPM.</p>
+          </div>
+        )}
 
         <div className="field">
           <label htmlFor="guidance">
@@ -85,6 +171,26 @@ export function PromptPanel() {
               : guidance === 1
                 ? '1 follows the prompt without extra push.'
                 : 'How hard each step is pushed towards the prompt.'}
+          </p>
+        </div>
+
+        <div className="field">
+          <label htmlFor="rescale">
+            Guidance rescale <output htmlFor="rescale">{rescale}</output>
+          </label>
+          <input
+            id="rescale"
+            type="range"
+            min={0}
+            max={1}
+            step={0.05}
+            value={rescale}
+            onChange={(e) => useStore.getState().setGuidanceRescale(e.target.valueAsNumber)}
+          />
+          <p className="hint quiet">
+            {rescale === 0
+              ? '0 is off. Higher values tame the harsh colours of strong guidance.'
+              : 'Shrinks the guided image estimate’s spread back towards the prompt-only one.'}
           </p>
         </div>
 

@@ -76,7 +76,8 @@ async function handleGenerate(request: GenerateRequest) {
     const { models } = await loading;
     const started = performance.now();
     let last = started;
-    const params = { prompt: request.prompt, seed: request.seed, steps: request.steps, guidance: request.guidance };
+    const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale } = request;
+    const params = { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale };
     for await (const frame of generate(models, params, controller.signal)) {
       const now = performance.now();
       // The pipeline's arrays are fresh per frame, so posting may transfer (detach) them.

@@ -3,6 +3,8 @@
  * Every request carries an `id`; every event answers one request by that id. Float arrays travel as
  * transferred buffers (no copy across the thread boundary).
  */
+import type { SamplerName } from '../diffusion/sampler.ts';
+import type { Spacing } from '../diffusion/spacing.ts';
 
 /** Which ONNX Runtime execution provider runs the models. */
 export type Backend = 'webgpu' | 'wasm';
@@ -29,6 +31,14 @@ export interface GenerateRequest {
   seed: number;
   steps: number;
   guidance: number;
+  sampler: SamplerName;
+  spacing: Spacing;
+  /** DDIM's eta; must be 0 for the other samplers. */
+  eta: number;
+  /** "" = the manifest's uncond_prompt. */
+  negativePrompt: string;
+  /** Guidance rescale phi, 0..1. */
+  guidanceRescale: number;
 }
 
 /** Stop the generation with this id (if it is still running) before its next step. */
