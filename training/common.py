@@ -59,7 +59,7 @@ def load_clip(path: Path, device="cpu") -> tuple[CLIP, Tokenizer, dict]:
 
 def load_unet(path: Path, device="cpu", ema: bool = True) -> tuple[UNet, dict]:
     ck = torch.load(path, map_location="cpu")
-    c = dict(ck["unet_config"])
+    c = {"input_skip": False, **ck["unet_config"]}  # checkpoints from before input_skip existed
     for k in ("channels", "attention"):
         c[k] = tuple(c[k])
     unet = UNet(UNetConfig(**c))

@@ -40,6 +40,7 @@ class UNetConfig:
     heads: int = 4
     context_dim: int = 128            # = TextConfig.width
     groups: int = 16                  # GroupNorm groups
+    input_skip: bool = True           # the output conv also sees the unshuffled input pixels
 
 
 def config_dict(cfg) -> dict:
@@ -248,7 +249,9 @@ class UNet(nn.Module):
                 self.up.append(nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
                                              nn.Conv2d(c, c, 3, padding=1)))
         self.out_norm = nn.GroupNorm(cfg.groups, cin)
-        self.out = nn.Conv2d(cin, 3 * cfg.patch ** 2, 3, padding=1)
+        # With input_skip the last conv also sees x_t's own pixels: a direct path for the per-pixel noise
+        # that low-t steps must remove, instead of squeezing it through the whole network.
+        self.out = nn.Conv2d(cin + (3 * cfg.patch ** 2 if cfg.input_skip else 0), 3 * cfg.patch ** 2, 3, padding=1)
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
@@ -274,7 +277,10 @@ class UNet(nn.Module):
                 h = layer[1](h, context) if isinstance(layer[1], AttnBlock) else h
             else:
                 h = layer(h)
-        y = self.out(F.silu(self.out_norm(h)))                   # (B, 3 p^2, H/p, W/p)
+        h = F.silu(self.out_norm(h))
+        if self.cfg.input_skip:
+            h = torch.cat([h, x], dim=1)
+        y = self.out(h)                                          # (B, 3 p^2, H/p, W/p)
         return y.reshape(B, C, p, p, H // p, W // p).permute(0, 1, 4, 2, 5, 3).reshape(B, C, H, W)
 
 

@@ -35,3 +35,26 @@ def test_unet_shapes_batch_independence_and_cost():
     assert out.shape == x.shape and torch.isfinite(out).all()
     assert torch.allclose(out[1:2], one, atol=1e-5)
     assert unet_gflops(unet) > 0
+
+
+def test_upgrading_a_checkpoint_with_the_input_skip_keeps_its_outputs(tmp_path):
+    from common import load_unet
+    from model import config_dict
+    from upgrade_unet import upgrade
+
+    torch.manual_seed(0)
+    cfg = UNetConfig(patch=4, channels=(16, 32, 32), attention=(False, True, True), heads=2, groups=8,
+                     context_dim=24, input_skip=False)
+    old = UNet(cfg)
+    for p in old.parameters():
+        torch.nn.init.normal_(p, std=0.05)
+    conf = config_dict(cfg)
+    conf.pop("input_skip")  # as written before the option existed
+    torch.save({"unet_config": conf, "ema": old.state_dict(), "state_dict": old.state_dict(), "steps": 3},
+               tmp_path / "old.pt")
+    upgrade(tmp_path / "old.pt", tmp_path / "new.pt")
+    new, ck = load_unet(tmp_path / "new.pt")
+    assert new.cfg.input_skip and ck["steps"] == 3
+    x, t, c = torch.randn(2, 3, 64, 64), torch.tensor([999.0, 3.0]), torch.randn(2, 16, 24)
+    with torch.no_grad():
+        assert torch.allclose(old.eval()(x, t, c), new(x, t, c), atol=1e-6)
