@@ -6,7 +6,7 @@
 import { parseManifest } from './model/manifest.ts';
 import { applyUrlState, selectUrlState, useStore } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey } from './state/url-state.ts';
-import { backendFromQuery, InferenceClient } from './worker/client.ts';
+import { backendFromQuery, InferenceClient, threadsFromQuery } from './worker/client.ts';
 import type { WorkerEvent } from './worker/protocol.ts';
 
 /** Folder of manifest.json and the files it names (absolute URL, ends in '/'). */
@@ -35,7 +35,7 @@ export function startApp(): void {
 /** (Re)asks the worker to load the models; after a failure this retries. */
 export function loadModels(): void {
   useStore.getState().startLoading();
-  client?.load(modelBase, ortBase, backendFromQuery(location.search));
+  client?.load(modelBase, ortBase, backendFromQuery(location.search), threadsFromQuery(location.search));
 }
 
 /** Starts a generation with the current settings; a running one is replaced. */

@@ -18,9 +18,9 @@ export class InferenceClient {
     };
   }
 
-  /** Asks the worker to load the models; returns the request id its events carry. */
-  load(modelBase: string, ortBase: string, backend: BackendPreference): number {
-    return this.send({ type: 'load', id: this.nextId++, modelBase, ortBase, backend });
+  /** Asks the worker to load the models (threads 0 = the worker's choice); returns the request id its events carry. */
+  load(modelBase: string, ortBase: string, backend: BackendPreference, threads = 0): number {
+    return this.send({ type: 'load', id: this.nextId++, modelBase, ortBase, backend, threads });
   }
 
   /** Starts a generation (replacing any running one); returns its request id. */
@@ -47,4 +47,10 @@ export class InferenceClient {
 export function backendFromQuery(search: string): BackendPreference {
   const value = new URLSearchParams(search).get('backend');
   return value === 'wasm' || value === 'webgpu' ? value : 'auto';
+}
+
+/** `?threads=N` (WASM threads, 1..16) from the page URL; anything else means 0, the worker's choice. */
+export function threadsFromQuery(search: string): number {
+  const value = Number(new URLSearchParams(search).get('threads'));
+  return Number.isInteger(value) && value >= 1 && value <= 16 ? value : 0;
 }

@@ -21,6 +21,8 @@ export interface LoadRequest {
   /** Absolute URL of the folder holding onnxruntime-web's runtime files, ending in '/'. */
   ortBase: string;
   backend: BackendPreference;
+  /** WASM threads wanted (`?threads=N`); 0 = the worker's choice. Capped to 1 without cross-origin isolation. */
+  threads: number;
 }
 
 /** Run a whole generation; it replaces (cancels) any generation still running. */
@@ -86,6 +88,8 @@ export interface StepEvent {
   x0: Float32Array;
   /** Milliseconds this step took in the worker (model calls + sampler). */
   ms: number;
+  /** Milliseconds of this step's U-Net call alone (part of `ms`). */
+  unetMs: number;
 }
 
 /** A generation finished every step. */
@@ -94,6 +98,8 @@ export interface CompleteEvent {
   id: number;
   /** Milliseconds for the whole generation, text encoding included. */
   ms: number;
+  /** Milliseconds of the generation's one text-encoder call (part of `ms`). */
+  textMs: number;
 }
 
 /** A request failed; the worker stays usable. */

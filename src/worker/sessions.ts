@@ -18,6 +18,8 @@ export interface LoadOptions {
   /** Absolute URL of the folder holding ort-wasm-simd-threaded.jsep.{mjs,wasm}, ending in '/'. */
   ortBase: string;
   backend: BackendPreference;
+  /** WASM threads wanted; 0 = up to 4 (as many cores as the browser reports). */
+  threads: number;
   /** Bytes of `file` received so far (total from the manifest). */
   onProgress(file: string, loaded: number, total: number): void;
 }
@@ -46,7 +48,8 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
     fetchModel(options.modelBase, manifest.unet, options.onProgress),
   ]);
 
-  const threads = self.crossOriginIsolated ? Math.max(1, Math.min(navigator.hardwareConcurrency || 1, 4)) : 1;
+  const wanted = options.threads || Math.min(navigator.hardwareConcurrency || 1, 4);
+  const threads = self.crossOriginIsolated ? Math.max(1, wanted) : 1;
   ort.env.wasm.wasmPaths = options.ortBase;
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
@@ -71,7 +74,9 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
     }
   }
   const sessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
-  const threadNote = self.crossOriginIsolated ? '' : ' (1 thread: page is not cross-origin isolated)';
+  const threadNote = !self.crossOriginIsolated
+    ? ' (1 thread: page is not cross-origin isolated)'
+    : options.threads ? ` (${threads} threads by ?threads=)` : '';
   return { models: wrap(manifest, tokenizer, sessions), backend: 'wasm', reason: choice.reason + threadNote, threads };
 }
 

@@ -1,0 +1,114 @@
+/**
+ * One Node backend of the benchmark, in its own process (onnxruntime-web fixes its thread count when
+ * its WASM starts, and memory figures need a clean process). Started by scripts/bench.ts as
+ *   node --expose-gc --import tsx scripts/bench-node.ts --runtime=wasm|native --threads=N --plan=JSON
+ * Progress goes to stderr; the last line of stdout is the `Measured` JSON.
+ *
+ * - wasm:   onnxruntime-web's Node build (ort.node.min.mjs + ort-wasm-simd-threaded.wasm): the same
+ *           package, version and WASM SIMD kernels as the page, without the JSEP/WebGPU glue (that
+ *           build cannot start WASM threads in Node), threads via worker_threads.
+ * - native: onnxruntime-node's bundled CPU library.
+ * Both run the page's pipeline (src/worker/pipeline.ts), timed by the worker's own wrapper.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { checkIoSpec, contextShape, parseManifest, type ModelSpec } from '../src/model/manifest.ts';
+import { Tokenizer } from '../src/text/tokenizer.ts';
+import { generate, type Models } from '../src/worker/pipeline.ts';
+import { timeModelCalls } from '../src/worker/timed-models.ts';
+import { measure, type Driver, type Plan } from './bench-protocol.ts';
+
+const MODELS_DIR = 'public/models';
+const PROMPT = 'cat face';
+const SEED = 1;
+
+const { values } = parseArgs({
+  options: { runtime: { type: 'string' }, threads: { type: 'string' }, plan: { type: 'string' } },
+});
+const runtime = values.runtime;
+if (runtime !== 'wasm' && runtime !== 'native') throw new Error(`--runtime must be wasm or native, got ${runtime}`);
+const threads = Number(values.threads);
+const plan = JSON.parse(values.plan ?? '') as Plan;
+
+// Both packages re-export onnxruntime-common's API (one shared copy), so one type fits both.
+const ort = runtime === 'native' ? await import('onnxruntime-node') : await import('onnxruntime-web');
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Reads a model file and checks it against the manifest, as the page does after downloading it. */
+function readModel(spec: ModelSpec): Uint8Array {
+  const bytes = readFileSync(join(MODELS_DIR, spec.file));
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (bytes.length !== spec.bytes || sha !== spec.sha256) throw new Error(`${spec.file}: does not match manifest.json`);
+  return bytes;
+}
+
+async function loadModels(): Promise<Models> {
+  const manifest = parseManifest(JSON.parse(readFileSync(join(MODELS_DIR, 'manifest.json'), 'utf8')));
+  const tokenizer = Tokenizer.fromJson(JSON.parse(readFileSync(join(MODELS_DIR, manifest.tokenizer.file), 'utf8')));
+  const options: Parameters<typeof ort.InferenceSession.create>[1] = { graphOptimizationLevel: 'all' };
+  if (runtime === 'native') Object.assign(options, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  else {
+    ort.env.wasm.numThreads = threads;
+    options.executionProviders = ['wasm'];
+  }
+  const textSession = await ort.InferenceSession.create(readModel(manifest.text_encoder), options);
+  const unetSession = await ort.InferenceSession.create(readModel(manifest.unet), options);
+  checkIoSpec(manifest.text_encoder.file, manifest.text_encoder, textSession);
+  checkIoSpec(manifest.unet.file, manifest.unet, unetSession);
+
+  const { length: L, width: D } = contextShape(manifest);
+  const { channels: C, resolution: R } = manifest;
+  return {
+    manifest,
+    tokenizer,
+    async encodeText(ids, batch) {
+      const out = await textSession.run({ input_ids: new ort.Tensor('int32', ids, [batch, L]) });
+      return out.hidden_states.data as Float32Array; // [B, L, D]
+    },
+    async unet(sample, timestep, context, batch) {
+      const out = await unetSession.run({
+        sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
+        timestep: new ort.Tensor('float32', timestep, [batch]),
+        encoder_hidden_states: new ort.Tensor('float32', context, [batch, L, D]),
+      });
+      return out.v.data as Float32Array; // [B, C, H, W]
+    },
+  };
+}
+
+let models: Models | null = null;
+
+const driver: Driver = {
+  async load() {
+    const start = performance.now();
+    models = await loadModels();
+    const loadMs = performance.now() - start;
+    const version = runtime === 'native' ? `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}` : `onnxruntime-web ${ort.env.versions.web} (Node build)`;
+    return { loadMs, backend: runtime === 'native' ? 'cpu' : 'wasm', threads, note: `${version}, Node ${process.version}` };
+  },
+
+  async generate({ steps, guidance }) {
+    const timed = timeModelCalls(models!);
+    const unetMs: number[] = [];
+    const start = performance.now();
+    for await (const _frame of generate(timed.models, { prompt: PROMPT, seed: SEED, steps, guidance, sampler: 'ddim', spacing: 'trailing' })) {
+      unetMs.push(timed.last.unetMs);
+    }
+    const ms = performance.now() - start;
+    return { steps, guidance, ms, textMs: timed.last.textMs, unetMs, wallMs: ms };
+  },
+
+  async memory() {
+    gc?.();
+    const m = process.memoryUsage();
+    const method = `process.memoryUsage(): rss; jsBytes = heapUsed + external${gc ? ', after gc()' : ''}`;
+    return { rssBytes: m.rss, jsBytes: m.heapUsed + m.external, method };
+  },
+};
+
+const result = await measure(driver, plan, (line) => process.stderr.write(`  [node-${runtime} ${threads}t] ${line}\n`));
+process.stdout.write(`${JSON.stringify(result)}\n`);
+// onnxruntime-web's thread pool keeps worker_threads alive.
+process.exit(0);
