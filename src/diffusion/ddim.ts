@@ -3,6 +3,7 @@
  * A pure function of (schedule, t, t_prev, x_t, v, eta, noise); the pipeline owns the loop.
  * Reference: training/schedule.py ddim_step. Per element in float64, stored float32.
  */
+import { stepFromV } from './prediction.ts';
 import { alphaBar, type NoiseSchedule } from './schedule.ts';
 
 /** What one step produces; every array has the shape of x_t, e.g. [3, H, W]. */
@@ -35,8 +36,6 @@ export function ddimStep(
   if (tPrev >= t) throw new RangeError(`ddimStep: t_prev (${tPrev}) must be below t (${t})`);
   const ab = alphaBar(schedule, t);
   const abPrev = alphaBar(schedule, tPrev);
-  const sqrtAb = Math.sqrt(ab);
-  const sqrt1mAb = Math.sqrt(1 - ab);
 
   // (2) sigma_t = eta sqrt((1 - ab') / (1 - ab)) sqrt(1 - ab / ab')   (Song et al. eq. 16)
   const sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab)) * Math.sqrt(1 - ab / abPrev);
@@ -47,22 +46,11 @@ export function ddimStep(
   // Clamped at 0: with eta = 1 rounding can push 1 - ab' - sigma^2 a hair below zero.
   const dirScale = Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0));
 
-  const n = xT.length;
-  const prevSample = new Float32Array(n);
-  const predOriginalSample = new Float32Array(n);
-  const predEpsilon = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = xT[i];
-    // (1) x0 = sqrt(ab) x_t - sqrt(1 - ab) v   (v = sqrt(ab) eps - sqrt(1 - ab) x0), clipped to
-    //     the data range; eps re-derived from the clipped x0 so (x0, eps) still explain x_t.
-    const x0 = Math.min(Math.max(sqrtAb * x - sqrt1mAb * v[i], -1), 1);
-    const eps = (x - sqrtAb * x0) / sqrt1mAb;
+  // (1) x0 = sqrt(ab) x_t - sqrt(1 - ab) v, clipped, and eps re-derived from it (prediction.ts).
+  return stepFromV(ab, xT, v, (i, _x, x0, eps) => {
     // (3) x_{t'} = sqrt(ab') x0 + sqrt(1 - ab' - sigma^2) eps + sigma z   (Song et al. eq. 12)
     let prev = sqrtAbPrev * x0 + dirScale * eps;
     if (sigma > 0) prev += sigma * noise![i];
-    prevSample[i] = prev;
-    predOriginalSample[i] = x0;
-    predEpsilon[i] = eps;
-  }
-  return { prevSample, predOriginalSample, predEpsilon };
+    return prev;
+  });
 }

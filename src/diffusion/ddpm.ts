@@ -4,6 +4,7 @@
  * timestep, ab_t / ab_{t-1} = alpha_t, the paper's own step). A pure function; the pipeline owns the loop.
  * Reference: training/samplers.py ddpm_step. Per element in float64, stored float32.
  */
+import { stepFromV } from './prediction.ts';
 import type { StepResult } from './sampler.ts';
 
 /**
@@ -25,24 +26,12 @@ export function ddpmStep(abT: number, abPrev: number, xT: Float32Array, v: Float
     throw new RangeError('ddpmStep: a step that is not the last needs noise with the length of x_t');
   }
   const sd = Math.sqrt(variance);
-  const sqrtAb = Math.sqrt(abT);
-  const sqrt1mAb = Math.sqrt(1 - abT);
 
-  const n = xT.length;
-  const prevSample = new Float32Array(n);
-  const predOriginalSample = new Float32Array(n);
-  const predEpsilon = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = xT[i];
-    // (2) x0 = sqrt(ab) x_t - sqrt(1 - ab) v, clipped to the data range; eps re-derived from it.
-    const x0 = Math.min(Math.max(sqrtAb * x - sqrt1mAb * v[i], -1), 1);
-    const eps = (x - sqrtAb * x0) / sqrt1mAb;
+  // (2) x0 = sqrt(ab) x_t - sqrt(1 - ab) v, clipped, and eps re-derived from it (prediction.ts).
+  return stepFromV(abT, xT, v, (i, x, x0) => {
     // (3)-(4) x_{t'} = mu + sqrt(beta_tilde) z   (eq. 6: q(x_{t'} | x_t, x0) = N(mu, beta_tilde I))
     let prev = c0 * x0 + ct * x;
     if (variance > 0) prev += sd * noise![i];
-    prevSample[i] = prev;
-    predOriginalSample[i] = x0;
-    predEpsilon[i] = eps;
-  }
-  return { prevSample, predOriginalSample, predEpsilon };
+    return prev;
+  });
 }

@@ -6,6 +6,7 @@
  * A pure function of (history, ab_t, ab_prev, x_t, v): the history is the state, passed in and returned.
  * Reference: training/samplers.py dpm_solver_step. Per element in float64, stored float32.
  */
+import { stepFromV } from './prediction.ts';
 import type { StepResult } from './sampler.ts';
 
 /** What the next step needs from this one: its x0-hat and the lambda it was predicted at. */
@@ -42,7 +43,6 @@ export function dpmSolverStep(
   if (history && history.x0.length !== xT.length) {
     throw new RangeError(`dpmSolverStep: history has ${history.x0.length} values, x_t has ${xT.length}`);
   }
-  const alphaS = Math.sqrt(abT);
   const sigmaS = Math.sqrt(1 - abT);
   // (1) lambda at both ends, and the step in lambda: h = lambda_to - lambda_from.
   const lambdaS = lambdaOf(abT);
@@ -60,23 +60,11 @@ export function dpmSolverStep(
   const cx = last ? 0 : sigmaT / sigmaS;
   const cd = last ? 0 : alphaT * (Math.exp(-h) - 1);
 
-  const n = xT.length;
-  const prevSample = new Float32Array(n);
-  const predOriginalSample = new Float32Array(n);
-  const predEpsilon = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = xT[i];
-    // (2) x0 = sqrt(ab) x_t - sqrt(1 - ab) v, clipped to the data range; eps re-derived from it.
-    const x0 = Math.min(Math.max(alphaS * x - sigmaS * v[i], -1), 1);
-    const eps = (x - alphaS * x0) / sigmaS;
-    if (last) {
-      prevSample[i] = x0;
-    } else {
-      const d = secondOrder ? cNow * x0 - cLast * history.x0[i] : x0;
-      prevSample[i] = cx * x - cd * d;
-    }
-    predOriginalSample[i] = x0;
-    predEpsilon[i] = eps;
-  }
-  return { prevSample, predOriginalSample, predEpsilon, history: { x0: predOriginalSample.slice(), lambda: lambdaS } };
+  // (2) x0 = sqrt(ab) x_t - sqrt(1 - ab) v, clipped, and eps re-derived from it (prediction.ts).
+  const result = stepFromV(abT, xT, v, (i, x, x0) => {
+    if (last) return x0;
+    const d = secondOrder ? cNow * x0 - cLast * history.x0[i] : x0;
+    return cx * x - cd * d;
+  });
+  return { ...result, history: { x0: result.predOriginalSample.slice(), lambda: lambdaS } };
 }

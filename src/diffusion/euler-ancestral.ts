@@ -10,6 +10,7 @@
  * returns VP x_t, converting to x_s and back inside; sigma near t = T-1 is ~2e4, which float64 holds
  * with room to spare, while float32 state never leaves the VP range.
  */
+import { stepFromV } from './prediction.ts';
 import type { StepResult } from './sampler.ts';
 
 /**
@@ -30,18 +31,10 @@ export function eulerAncestralStep(abT: number, abPrev: number, xT: Float32Array
     throw new RangeError('eulerAncestralStep: a step that is not the last needs noise with the length of x_t');
   }
   const sqrtAb = Math.sqrt(abT);
-  const sqrt1mAb = Math.sqrt(1 - abT);
   const sqrtAbPrev = Math.sqrt(abPrev);
 
-  const n = xT.length;
-  const prevSample = new Float32Array(n);
-  const predOriginalSample = new Float32Array(n);
-  const predEpsilon = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = xT[i];
-    // (2) x0 = sqrt(ab) x_t - sqrt(1 - ab) v, clipped to the data range; eps re-derived from it.
-    const x0 = Math.min(Math.max(sqrtAb * x - sqrt1mAb * v[i], -1), 1);
-    const eps = (x - sqrtAb * x0) / sqrt1mAb;
+  // (2) x0 = sqrt(ab) x_t - sqrt(1 - ab) v, clipped, and eps re-derived from it (prediction.ts).
+  return stepFromV(abT, xT, v, (i, x, x0) => {
     // (4) VP -> VE, and the probability-flow ODE's slope dx_s/dsigma = (x_s - D(x_s; sigma)) / sigma
     //     (Karras et al. 2022, eqs. 1 and 3 with sigma(t) = t), D = x0-hat.
     let xs = x / sqrtAb;
@@ -49,9 +42,6 @@ export function eulerAncestralStep(abT: number, abPrev: number, xT: Float32Array
     // (5) Euler step to sigma_down, fresh noise up to sigma_to, back to VP: x_{t'} = sqrt(ab') x_s'.
     xs = xs + d * (sDown - sFrom);
     if (sUp > 0) xs += sUp * noise![i];
-    prevSample[i] = xs * sqrtAbPrev;
-    predOriginalSample[i] = x0;
-    predEpsilon[i] = eps;
-  }
-  return { prevSample, predOriginalSample, predEpsilon };
+    return xs * sqrtAbPrev;
+  });
 }
