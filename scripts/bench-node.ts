@@ -10,12 +10,8 @@
  * - native: onnxruntime-node's bundled CPU library.
  * Both run the page's pipeline (src/worker/pipeline.ts), timed by the worker's own wrapper.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkIoSpec, contextShape, parseManifest, type ModelSpec } from '../src/model/manifest.ts';
-import { Tokenizer } from '../src/text/tokenizer.ts';
+import { openModels, readModelsDir } from '../src/cli/node-models.ts';
 import { generate, type Models } from '../src/worker/pipeline.ts';
 import { timeModelCalls } from '../src/worker/timed-models.ts';
 import { measure, type Driver, type Plan } from './bench-protocol.ts';
@@ -36,46 +32,16 @@ const plan = JSON.parse(values.plan ?? '') as Plan;
 const ort = runtime === 'native' ? await import('onnxruntime-node') : await import('onnxruntime-web');
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Reads a model file and checks it against the manifest, as the page does after downloading it. */
-function readModel(spec: ModelSpec): Uint8Array {
-  const bytes = readFileSync(join(MODELS_DIR, spec.file));
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (bytes.length !== spec.bytes || sha !== spec.sha256) throw new Error(`${spec.file}: does not match manifest.json`);
-  return bytes;
-}
-
+/** Reads the models folder (files checked against the manifest, as the page does) and opens it on `ort`. */
 async function loadModels(): Promise<Models> {
-  const manifest = parseManifest(JSON.parse(readFileSync(join(MODELS_DIR, 'manifest.json'), 'utf8')));
-  const tokenizer = Tokenizer.fromJson(JSON.parse(readFileSync(join(MODELS_DIR, manifest.tokenizer.file), 'utf8')));
+  const { manifest, tokenizer } = readModelsDir(MODELS_DIR);
   const options: Parameters<typeof ort.InferenceSession.create>[1] = { graphOptimizationLevel: 'all' };
   if (runtime === 'native') Object.assign(options, { intraOpNumThreads: threads, interOpNumThreads: 1 });
   else {
     ort.env.wasm.numThreads = threads;
     options.executionProviders = ['wasm'];
   }
-  const textSession = await ort.InferenceSession.create(readModel(manifest.text_encoder), options);
-  const unetSession = await ort.InferenceSession.create(readModel(manifest.unet), options);
-  checkIoSpec(manifest.text_encoder.file, manifest.text_encoder, textSession);
-  checkIoSpec(manifest.unet.file, manifest.unet, unetSession);
-
-  const { length: L, width: D } = contextShape(manifest);
-  const { channels: C, resolution: R } = manifest;
-  return {
-    manifest,
-    tokenizer,
-    async encodeText(ids, batch) {
-      const out = await textSession.run({ input_ids: new ort.Tensor('int32', ids, [batch, L]) });
-      return out.hidden_states.data as Float32Array; // [B, L, D]
-    },
-    async unet(sample, timestep, context, batch) {
-      const out = await unetSession.run({
-        sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
-        timestep: new ort.Tensor('float32', timestep, [batch]),
-        encoder_hidden_states: new ort.Tensor('float32', context, [batch, L, D]),
-      });
-      return out.v.data as Float32Array; // [B, C, H, W]
-    },
-  };
+  return openModels(ort, MODELS_DIR, manifest, tokenizer, options);
 }
 
 let models: Models | null = null;

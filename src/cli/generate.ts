@@ -2,15 +2,13 @@
  * Command-line generation with the shipped models, through the same pipeline as the page
  * (src/worker/pipeline.ts), on onnxruntime-node. Run `npm run generate -- --help`.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { chwToRgba } from '../diffusion/image.ts';
-import { checkIoSpec, contextShape, parseManifest, type Manifest, type ModelSpec } from '../model/manifest.ts';
-import { Tokenizer } from '../text/tokenizer.ts';
-import { generate, validateParams, type GenerateParams, type Models } from '../worker/pipeline.ts';
+import { generate, validateParams, type GenerateParams } from '../worker/pipeline.ts';
+import { ModelsDirError, openModels, readModelsDir } from './node-models.ts';
 import { encodePng } from './png.ts';
 
 const HELP = `Generate images with the shipped diffusion model (onnxruntime-node, CPU).
@@ -40,7 +38,7 @@ Options:
 
 Exit codes: 0 done, 1 failed while generating, 2 bad flags or missing/invalid models.`;
 
-/** A problem with the command line or the models folder: exit code 2. */
+/** A problem with the command line: exit code 2, as for a ModelsDirError (the models folder). */
 class UsageError extends Error {}
 
 interface Options {
@@ -134,72 +132,6 @@ function parseOptions(argv: string[]): Options | null {
   return options;
 }
 
-/** Reads and checks a model file against the manifest's size and SHA-256. */
-function readModel(dir: string, spec: ModelSpec): Uint8Array {
-  const path = join(dir, spec.file);
-  if (!existsSync(path)) throw new UsageError(`${spec.file}: missing in ${dir}`);
-  const bytes = readFileSync(path);
-  if (bytes.length !== spec.bytes) {
-    throw new UsageError(`${spec.file}: ${bytes.length} bytes, manifest.json says ${spec.bytes}`);
-  }
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== spec.sha256) throw new UsageError(`${spec.file}: sha256 ${sha}, manifest.json says ${spec.sha256}`);
-  return bytes;
-}
-
-function readJson(dir: string, file: string): unknown {
-  const path = join(dir, file);
-  if (!existsSync(path)) throw new UsageError(`${file}: missing in ${dir}`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`${file}: not valid JSON (${(error as Error).message})`);
-  }
-}
-
-/** Reads and validates manifest.json and the tokenizer; throws UsageError. */
-function readModelsDir(dir: string): { manifest: Manifest; tokenizer: Tokenizer } {
-  if (!existsSync(dir)) throw new UsageError(`models folder not found: ${dir} (use --models DIR)`);
-  try {
-    const manifest = parseManifest(readJson(dir, 'manifest.json'));
-    return { manifest, tokenizer: Tokenizer.fromJson(readJson(dir, manifest.tokenizer.file)) };
-  } catch (error) {
-    throw error instanceof UsageError ? error : new UsageError((error as Error).message);
-  }
-}
-
-/** Opens both ONNX files, checks them against the manifest and wraps them as pipeline Models. */
-async function loadModels(dir: string, manifest: Manifest, tokenizer: Tokenizer, threads?: number): Promise<Models> {
-  const sessionOptions: ort.InferenceSession.SessionOptions = threads ? { intraOpNumThreads: threads } : {};
-  const textSession = await ort.InferenceSession.create(readModel(dir, manifest.text_encoder), sessionOptions);
-  const unetSession = await ort.InferenceSession.create(readModel(dir, manifest.unet), sessionOptions);
-  try {
-    checkIoSpec(manifest.text_encoder.file, manifest.text_encoder, textSession);
-    checkIoSpec(manifest.unet.file, manifest.unet, unetSession);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-
-  const { length: L, width: D } = contextShape(manifest);
-  const { channels: C, resolution: R } = manifest;
-  return {
-    manifest,
-    tokenizer,
-    async encodeText(ids, batch) {
-      const out = await textSession.run({ input_ids: new ort.Tensor('int32', ids, [batch, L]) });
-      return out.hidden_states.data as Float32Array; // [B, L, D]
-    },
-    async unet(sample, timestep, context, batch) {
-      const out = await unetSession.run({
-        sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
-        timestep: new ort.Tensor('float32', timestep, [batch]),
-        encoder_hidden_states: new ort.Tensor('float32', context, [batch, L, D]),
-      });
-      return out.v.data as Float32Array; // [B, C, H, W]
-    },
-  };
-}
-
 async function main(argv: string[]): Promise<number> {
   const options = parseOptions(argv);
   if (options === null) {
@@ -207,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const loadStart = performance.now();
+  if (!existsSync(options.modelsDir)) throw new UsageError(`models folder not found: ${options.modelsDir} (use --models DIR)`);
   const { manifest, tokenizer } = readModelsDir(options.modelsDir);
   const defaults = manifest.defaults;
   const base: Omit<GenerateParams, 'prompt'> = {
@@ -226,7 +159,8 @@ async function main(argv: string[]): Promise<number> {
     const message = (error as Error).message.replace(/^negativePrompt/, 'negative-prompt').replace(/^guidanceRescale/, 'guidance-rescale');
     throw new UsageError(`--${message}`);
   }
-  const models = await loadModels(options.modelsDir, manifest, tokenizer, options.threads);
+  const sessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
+  const models = await openModels(ort, options.modelsDir, manifest, tokenizer, sessionOptions);
   console.log(`${manifest.name}: loaded from ${options.modelsDir} in ${((performance.now() - loadStart) / 1000).toFixed(2)} s`);
   const extras = [base.eta ? `eta ${base.eta}` : '', base.guidanceRescale ? `rescale ${base.guidanceRescale}` : '',
     base.negativePrompt ? `negative ${JSON.stringify(base.negativePrompt)}` : ''].filter(Boolean);
@@ -250,7 +184,8 @@ main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: Error) => {
     console.error(`error: ${error.message}`);
-    if (error instanceof UsageError) console.error('Run with --help for usage.');
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    const usage = error instanceof UsageError || error instanceof ModelsDirError;
+    if (usage) console.error('Run with --help for usage.');
+    process.exitCode = usage ? 2 : 1;
   },
 );
