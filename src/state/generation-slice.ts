@@ -2,20 +2,11 @@
 import type { StateCreator } from 'zustand';
 import type { SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
+import type { StepEvent } from '../worker/protocol.ts';
 import type { StoreState } from './store.ts';
 
-/** One denoising step as received from the worker. Arrays are [3, H, W] float32. */
-export interface Frame {
-  index: number;
-  total: number;
-  t: number;
-  tPrev: number;
-  xt: Float32Array;
-  eps: Float32Array;
-  x0: Float32Array;
-  /** Worker milliseconds for this step. */
-  ms: number;
-}
+/** One denoising step as received from the worker, less its request id and U-Net time. Arrays are [3, H, W] float32. */
+export type Frame = Omit<StepEvent, 'type' | 'id' | 'unetMs'>;
 
 /** The settings a generation ran with (shown beside its frames). */
 export interface GenerationParams {

@@ -73,7 +73,7 @@ export interface StepFrame {
   total: number;
   /** Timestep of xt as the U-Net was fed it (0..T-1; fractional with Karras spacing). */
   t: number;
-  /** Timestep of prev (-1 = the clean image). */
+  /** Timestep of prev, the sample this step produces (-1 = the clean image). */
   tPrev: number;
   /** The noisy sample this step started from. */
   xt: Float32Array;

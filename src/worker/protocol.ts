@@ -5,6 +5,7 @@
  */
 import type { SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
+import type { StepFrame } from './pipeline.ts';
 
 /** Which ONNX Runtime execution provider runs the models. */
 export type Backend = 'webgpu' | 'wasm';
@@ -73,19 +74,13 @@ export interface ReadyEvent {
   loadMs: number;
 }
 
-/** One denoising step. Arrays are [3, H, W] float32 in CHW order. */
-export interface StepEvent {
+/**
+ * One denoising step: the pipeline's frame without the sample it produces and the noise it drew, plus
+ * timings. Arrays are [3, H, W] float32 in CHW order.
+ */
+export interface StepEvent extends Pick<StepFrame, 'index' | 'total' | 't' | 'tPrev' | 'xt' | 'eps' | 'x0'> {
   type: 'step';
   id: number;
-  /** 0-based step index. */
-  index: number;
-  total: number;
-  /** Timestep of x_t (0..T-1), and of the sample this step produces (-1 after the last step). */
-  t: number;
-  tPrev: number;
-  xt: Float32Array;
-  eps: Float32Array;
-  x0: Float32Array;
   /** Milliseconds this step took in the worker (model calls + sampler). */
   ms: number;
   /** Milliseconds of this step's U-Net call alone (part of `ms`). */
