@@ -1,26 +1,13 @@
 /** The reverse process as the page sees it: the frames of the current generation and its status. */
 import type { StateCreator } from 'zustand';
-import type { SamplerName } from '../diffusion/sampler.ts';
-import type { Spacing } from '../diffusion/spacing.ts';
-import type { StepEvent } from '../worker/protocol.ts';
+import type { GenerateRequest, StepEvent } from '../worker/protocol.ts';
 import type { StoreState } from './store.ts';
 
 /** One denoising step as received from the worker, less its request id and U-Net time. Arrays are [3, H, W] float32. */
 export type Frame = Omit<StepEvent, 'type' | 'id' | 'unetMs'>;
 
-/** The settings a generation ran with (shown beside its frames). */
-export interface GenerationParams {
-  prompt: string;
-  seed: number;
-  steps: number;
-  guidance: number;
-  sampler: SamplerName;
-  spacing: Spacing;
-  /** DDIM's eta; 0 for the other samplers. */
-  eta: number;
-  negativePrompt: string;
-  guidanceRescale: number;
-}
+/** The settings a generation ran with (shown beside its frames): those of its generate request. */
+export type GenerationParams = Omit<GenerateRequest, 'type' | 'id'>;
 
 export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 

@@ -3,9 +3,7 @@
  * Every request carries an `id`; every event answers one request by that id. Float arrays travel as
  * transferred buffers (no copy across the thread boundary).
  */
-import type { SamplerName } from '../diffusion/sampler.ts';
-import type { Spacing } from '../diffusion/spacing.ts';
-import type { StepFrame } from './pipeline.ts';
+import type { GenerateParams, StepFrame } from './pipeline.ts';
 
 /** Which ONNX Runtime execution provider runs the models. */
 export type Backend = 'webgpu' | 'wasm';
@@ -26,22 +24,13 @@ export interface LoadRequest {
   threads: number;
 }
 
-/** Run a whole generation; it replaces (cancels) any generation still running. */
-export interface GenerateRequest {
+/**
+ * Run a whole generation; it replaces (cancels) any generation still running. Every setting of the
+ * pipeline's GenerateParams is given (no defaults); the page has no img2img or inpainting.
+ */
+export interface GenerateRequest extends Required<Omit<GenerateParams, 'init' | 'inpaint'>> {
   type: 'generate';
   id: number;
-  prompt: string;
-  seed: number;
-  steps: number;
-  guidance: number;
-  sampler: SamplerName;
-  spacing: Spacing;
-  /** DDIM's eta; must be 0 for the other samplers. */
-  eta: number;
-  /** "" = the manifest's uncond_prompt. */
-  negativePrompt: string;
-  /** Guidance rescale phi, 0..1. */
-  guidanceRescale: number;
 }
 
 /** Stop the generation with this id (if it is still running) before its next step. */
