@@ -11,6 +11,7 @@ import { rgbaToChw } from '../diffusion/image.ts';
 import { modelBase } from '../controller.ts';
 import { useStore } from '../state/store.ts';
 import { drawChw } from './draw-chw.ts';
+import { SliderField } from './slider-field.tsx';
 
 /** Loads a sample PNG as [3, R, R] in [-1, 1], resized to the model's resolution. */
 async function loadSample(url: string, resolution: number): Promise<Float32Array> {
@@ -120,20 +121,7 @@ export function ForwardPanel() {
           </figcaption>
         </figure>
         <div className="forward-controls">
-          <div className="field">
-            <label htmlFor="timestep">
-              Timestep <output htmlFor="timestep">{tClamped}</output>
-            </label>
-            <input
-              id="timestep"
-              type="range"
-              min={0}
-              max={T - 1}
-              step={1}
-              value={tClamped}
-              onChange={(e) => useStore.getState().setForwardT(e.target.valueAsNumber)}
-            />
-          </div>
+          <SliderField id="timestep" label="Timestep" value={tClamped} min={0} max={T - 1} step={1} onChange={(v) => useStore.getState().setForwardT(v)} />
           <dl className="readout" data-testid="forward-readout">
             <dt>ᾱ<sub>t</sub></dt>
             <dd data-testid="alpha-bar">{ab === null ? '–' : ab.toFixed(4)}</dd>

@@ -7,6 +7,7 @@ import { SAMPLERS, type SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
 import { useStore } from '../state/store.ts';
 import { NumberField } from './number-field.tsx';
+import { SliderField } from './slider-field.tsx';
 
 /** One entry of the Sampler select per sampler and spacing it supports, e.g. "DPM++ 2M Karras". */
 const SAMPLER_CHOICES = SAMPLERS.flatMap((s) =>
@@ -135,36 +136,12 @@ export function PromptPanel() {
         </div>
 
         {sampler === 'ddim' && (
-          <div className="field">
-            <label htmlFor="eta">
-              Eta <output htmlFor="eta">{eta}</output>
-            </label>
-            <input
-              id="eta"
-              type="range"
-              min={0}
-              max={1}
-              step={0.05}
-              value={eta}
-              onChange={(e) => useStore.getState().setEta(e.target.valueAsNumber)}
-            />
+          <SliderField id="eta" label="Eta" value={eta} min={0} max={1} step={0.05} onChange={(v) => useStore.getState().setEta(v)}>
             <p className="hint quiet">0 is deterministic DDIM; 1 adds as much fresh noise per step as DDPM.</p>
-          </div>
+          </SliderField>
         )}
 
-        <div className="field">
-          <label htmlFor="guidance">
-            Guidance <output htmlFor="guidance">{guidance}</output>
-          </label>
-          <input
-            id="guidance"
-            type="range"
-            min={0}
-            max={20}
-            step={0.5}
-            value={guidance}
-            onChange={(e) => useStore.getState().setGuidance(e.target.valueAsNumber)}
-          />
+        <SliderField id="guidance" label="Guidance" value={guidance} min={0} max={20} step={0.5} onChange={(v) => useStore.getState().setGuidance(v)}>
           <p className="hint quiet">
             {guidance === 0
               ? '0 ignores the prompt.'
@@ -172,27 +149,15 @@ export function PromptPanel() {
                 ? '1 follows the prompt without extra push.'
                 : 'How hard each step is pushed towards the prompt.'}
           </p>
-        </div>
+        </SliderField>
 
-        <div className="field">
-          <label htmlFor="rescale">
-            Guidance rescale <output htmlFor="rescale">{rescale}</output>
-          </label>
-          <input
-            id="rescale"
-            type="range"
-            min={0}
-            max={1}
-            step={0.05}
-            value={rescale}
-            onChange={(e) => useStore.getState().setGuidanceRescale(e.target.valueAsNumber)}
-          />
+        <SliderField id="rescale" label="Guidance rescale" value={rescale} min={0} max={1} step={0.05} onChange={(v) => useStore.getState().setGuidanceRescale(v)}>
           <p className="hint quiet">
             {rescale === 0
               ? '0 is off. Higher values tame the harsh colours of strong guidance.'
               : 'Shrinks the guided image estimate’s spread back towards the prompt-only one.'}
           </p>
-        </div>
+        </SliderField>
 
         <div className="actions">
           <button type="submit" className="primary" disabled={loadStatus !== 'ready'}>
