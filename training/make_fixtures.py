@@ -5,7 +5,8 @@
 
 Everything comes from this folder's Python reference (tokenizer.py, rng.py, schedule.py, samplers.py)
 and from the PyTorch networks in the checkpoints, so a TypeScript test that matches them matches training.
-The maths fixtures (rng, schedule, q-sample, ddim-dummy, samplers-dummy) need neither checkpoints nor torch.
+The maths fixtures (rng, schedule, q-sample, ddim-dummy, samplers-dummy) need neither checkpoints nor torch;
+the model fixtures (tokenizer-cases, unet-call, real-runs) need both.
 """
 from __future__ import annotations
 
@@ -163,7 +164,7 @@ def write_sampler_fixture(write: Write, ab: np.ndarray) -> None:
 
 
 def write_model_fixtures(write: Write, checkpoints: Path, models: Path) -> None:
-    """tokenizer-cases (the shipped tokenizer.json) and unet-call (the networks in the checkpoints)."""
+    """tokenizer-cases (the shipped tokenizer.json), unet-call and real-runs (the networks in the checkpoints)."""
     import torch
     from common import load_clip, load_unet
 
@@ -185,6 +186,73 @@ def write_model_fixtures(write: Write, checkpoints: Path, models: Path) -> None:
                              "hidden_states": arr(hidden.numpy()), "pooled": arr(pooled.numpy()),
                              "sample": arr(sample), "timestep": timestep.tolist(), "v": arr(v.numpy()),
                              "note": "sample = first 2*3*64*64 normals of seed 11"})
+    write_real_runs(write, clip, unet, tok, json.loads((models / "manifest.json").read_text("utf-8")))
+
+
+# (sampler, spacing, eta, negative prompt, guidance rescale): short guided runs of the real networks, one
+# per sampler and spacing, plus the negative prompt and guidance rescale, each with its own seed.
+REAL_RUNS = [
+    ("ddim", "trailing", 0.0, "", 0.0),
+    ("ddim", "trailing", 0.5, "", 0.0),
+    ("ddpm", "trailing", 0.0, "", 0.0),
+    ("euler-a", "trailing", 0.0, "", 0.0),
+    ("euler-a", "karras", 0.0, "", 0.0),
+    ("dpmpp-2m", "trailing", 0.0, "", 0.0),
+    ("dpmpp-2m", "karras", 0.0, "", 0.0),
+    ("ddim", "trailing", 0.0, "red heart", 0.0),   # negative prompt: the uncond row encodes it
+    ("dpmpp-2m", "karras", 0.0, "", 0.7),          # guidance rescale
+]
+REAL_PROMPT = "cat face"
+REAL_STEPS = 6      # few: each step is a batch-2 U-Net call in PyTorch here and in WASM in the test
+REAL_GUIDANCE = 4.0
+
+
+def torch_model(unet, hidden: "torch.Tensor", guidance: float) -> samplers.Model:
+    """samplers.Model over the real U-Net, called as the page calls it: one batch-2 call [uncond, cond]
+    per guided step (samplers.run asks for cond, then uncond, of the same x_t; the second answer comes
+    from the first call), or one batch-1 call [cond] at guidance 1. hidden: [2, L, D] = [uncond, cond]."""
+    import torch
+    last: dict = {}  # the batch of the last call: its x_t (kept alive, so `is` is safe), t and v
+
+    def model(x: np.ndarray, t: float, cond: bool) -> np.ndarray:
+        if guidance == 1:
+            with torch.no_grad():
+                return unet(torch.from_numpy(x), torch.tensor([t], dtype=torch.float32), hidden[1:]).numpy()
+        if last.get("x") is not x or last.get("t") != t:
+            sample = torch.from_numpy(np.concatenate([x, x]).astype(np.float32))  # [2, C, H, W]
+            with torch.no_grad():
+                v = unet(sample, torch.full((2,), t, dtype=torch.float32), hidden).numpy()
+            last.update(x=x, t=t, v=v)
+        return last["v"][1:] if cond else last["v"][:1]
+    return model
+
+
+def write_real_runs(write: Write, clip, unet, tok: Tokenizer, manifest: dict) -> None:
+    """real-runs.json: whole generations with the real networks through samplers.run (the page's loop
+    and draws), for src/worker/real-runs-parity.test.ts to repeat with the shipped ONNX files."""
+    import torch
+    ab = np.array(manifest["schedule"]["alphas_cumprod"], dtype=np.float64)  # the table the page uses
+    r = manifest["resolution"]
+    shape = (1, manifest["channels"], r, r)
+    runs = []
+    for k, (sampler, spacing, eta, negative, rescale) in enumerate(REAL_RUNS):
+        seed = 20 + k
+        uncond = negative if negative != "" else manifest["uncond_prompt"]
+        ids = torch.tensor([tok.encode(uncond), tok.encode(REAL_PROMPT)], dtype=torch.int32)  # [2, L]
+        with torch.no_grad():
+            hidden, _ = clip.text(ids)  # [2, L, D]
+        out = samplers.run(ab, torch_model(unet, hidden, REAL_GUIDANCE), sampler=sampler, spacing=spacing,
+                           steps=REAL_STEPS, seed=seed, shape=shape, guidance=REAL_GUIDANCE, eta=eta,
+                           rescale=rescale)
+        frames = out["frames"]
+        runs.append({"sampler": sampler, "spacing": spacing, "seed": seed, "steps": REAL_STEPS,
+                     "guidance": REAL_GUIDANCE, "eta": eta, "rescale": rescale, "prompt": REAL_PROMPT,
+                     "negative_prompt": negative, "x0_first": arr(frames[0]["x0"][0]),
+                     "image": arr(frames[-1]["prev"][0])})
+    write("real-runs.json", {
+        "model": "the checkpoints' networks in PyTorch (float32, EMA U-Net), batch [uncond, cond] per step",
+        "note": "x0_first: the first step's x0-hat [C, H, W]; image: the last step's prev, the final image [C, H, W]",
+        "runs": runs})
 
 
 def main() -> None:
