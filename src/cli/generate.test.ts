@@ -1,4 +1,4 @@
-/** The CLI end to end, as a child process: flag errors, and real images from the shipped models. */
+/** The CLI end to end, as a child process: flag errors, real images from the shipped models, determinism. */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,5 +45,18 @@ describe('npm run generate', { timeout: 120_000 }, () => {
     const { width, height, rows } = readPng(join(dir, 'out', '001.png'));
     expect([width, height]).toEqual([manifest.resolution, manifest.resolution]);
     expect(rows.length).toBe(height * (1 + 3 * width));
+  });
+
+  it('is deterministic: the same seed writes the same PNG bytes, another seed different ones', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'generate-'));
+    const png = (seed: number, name: string) => {
+      const out = join(dir, name);
+      const run = cli('--models', modelsDir, '--prompt', 'cat face', '--seed', String(seed), '--steps', '6', '--out', out);
+      expect(run.code, run.err).toBe(0);
+      return readFileSync(out);
+    };
+    const a = png(7, 'a.png');
+    expect(png(7, 'b.png').equals(a), 'seed 7 twice').toBe(true);
+    expect(png(8, 'c.png').equals(a), 'seed 8 vs seed 7').toBe(false);
   });
 });
