@@ -1,4 +1,6 @@
 /** Shared steps and pixel maths for the e2e specs. */
+import { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { expect, type Page } from '@playwright/test';
 import { highFrequencyEnergy, rgbaToChw } from '../src/diffusion/image.ts';
 
@@ -18,6 +20,38 @@ export async function readCanvas(page: Page, testId: string): Promise<Pixels> {
     return { width: canvas.width, height: canvas.height, data: Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data) };
   });
   return { width, height, data: new Uint8ClampedArray(data) };
+}
+
+/**
+ * Pixels of a PNG as src/cli/png.ts writes it: 8-bit RGB, no interlace, filter 0 on every row (other
+ * PNGs throw). Alpha comes back as 255, so the result compares with a canvas.
+ */
+export function readPng(path: string): Pixels {
+  const png = readFileSync(path);
+  const idat: Buffer[] = [];
+  let width = 0;
+  let height = 0;
+  for (let o = 8; o < png.length; ) {
+    const length = png.readUInt32BE(o);
+    const type = png.toString('latin1', o + 4, o + 8);
+    const data = png.subarray(o + 8, o + 8 + length);
+    if (type === 'IHDR') {
+      [width, height] = [data.readUInt32BE(0), data.readUInt32BE(4)];
+      if (data.subarray(8, 13).join() !== '8,2,0,0,0') throw new Error(`${path}: not 8-bit RGB without interlace`);
+    } else if (type === 'IDAT') idat.push(data);
+    o += 12 + length;
+  }
+  const rows = inflateSync(Buffer.concat(idat)); // each row: filter byte, then RGB
+  const data = new Uint8ClampedArray(width * height * 4); // [H, W, 4]
+  for (let y = 0; y < height; y++) {
+    const row = y * (1 + 3 * width);
+    if (rows[row] !== 0) throw new Error(`${path}: row ${y} uses filter ${rows[row]}, only 0 is read`);
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 3; c++) data[4 * (y * width + x) + c] = rows[row + 1 + 3 * x + c];
+      data[4 * (y * width + x) + 3] = 255;
+    }
+  }
+  return { width, height, data };
 }
 
 /** High-frequency energy (see src/diffusion/image.ts) of a canvas's RGB in [-1, 1]: ~1.2 for clipped noise, ~0 for flat colour. */
