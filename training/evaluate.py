@@ -181,7 +181,7 @@ Command: `{met['command']}` ({met['sampler']}).
 ![samples](samples-grid.png)
 
 ## Limitations
-- Trained {'on a 2-core CPU for about an hour: it learns colours and rough layouts, not clean shapes. A GPU run (`training/configs/gpu.json`) is needed for a model that draws recognisable emoji' if tr['hardware'] == 'cpu' else 'for minutes on one GPU'}.
+- Trained {f"on a 2-core CPU for {tr['clip_minutes'] + tr['unet_minutes']:.0f} minutes: it learns colours, rough layouts and some concepts (faces, hearts, flags), not clean shapes, and its images stay grainy. A GPU run (`training/configs/gpu.json`) is needed for a model that draws recognisable emoji" if tr['hardware'] == 'cpu' else 'for minutes on one GPU'}.
 - Knows only emoji concepts; other prompts fall back to hashed word ids and give generic results.
 - 64x64 pixels by design (so it runs live on a CPU in the browser).
 """
