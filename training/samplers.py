@@ -180,6 +180,21 @@ def needs_noise(sampler: str, eta: float, t_prev: float) -> bool:
 
 # ----------------------------------------------------------------------------------- guidance, starts
 
+def sampler_step(sampler: str, ab: np.ndarray, point: Point, point_prev: Point, x: np.ndarray,
+                 v: np.ndarray, eta: float, z: np.ndarray | None,
+                 history: DpmHistory) -> tuple[dict[str, np.ndarray], DpmHistory]:
+    """One step of `sampler` from `point` to `point_prev` ((t, ab) pairs); `history` is DPM-Solver's
+    state, returned unchanged by the other samplers."""
+    (t, ab_t), (t_prev, ab_prev) = point, point_prev
+    if sampler == "ddim":
+        return ddim_step(ab, int(t), int(t_prev), x, v, eta, z), history
+    if sampler == "ddpm":
+        return ddpm_step(ab_t, ab_prev, x, v, z), history
+    if sampler == "euler-a":
+        return euler_ancestral_step(ab_t, ab_prev, x, v, z), history
+    return dpm_solver_step(history, ab_t, ab_prev, x, v)
+
+
 def guidance_rescale(ab_t: float, x: np.ndarray, v_cond: np.ndarray, v_guided: np.ndarray,
                      phi: float) -> np.ndarray:
     """Guidance rescale (Lin et al. 2024, section 3.4), applied to x0-hat: the guided x0's std is
@@ -259,14 +274,7 @@ def run(ab: np.ndarray, model: Model, *, sampler: str, spacing: str = "trailing"
         else:
             v = v_cond
         z = g.normals(n).reshape(shape) if needs_noise(sampler, eta, t_prev) else None
-        if sampler == "ddim":
-            out = ddim_step(ab, int(t), int(t_prev), x, v, eta, z)
-        elif sampler == "ddpm":
-            out = ddpm_step(ab_t, ab_prev, x, v, z)
-        elif sampler == "euler-a":
-            out = euler_ancestral_step(ab_t, ab_prev, x, v, z)
-        else:
-            out, history = dpm_solver_step(history, ab_t, ab_prev, x, v)
+        out, history = sampler_step(sampler, ab, (t, ab_t), (t_prev, ab_prev), x, v, eta, z, history)
         prev = out["prev_sample"]
         w = None
         if inpaint is not None:

@@ -7,8 +7,8 @@ import pytest
 
 from rng import Mulberry32
 from samplers import (dpm_solver_step, ddpm_step, euler_ancestral_step, guidance_rescale, img2img_steps,
-                      inpaint_blend, karras_sigmas, log_sigmas, needs_noise, q_sample_ab, run, sampling_points,
-                      sigma_to_t)
+                      inpaint_blend, karras_sigmas, log_sigmas, needs_noise, q_sample_ab, run, sampler_step,
+                      sampling_points, sigma_to_t)
 from schedule import cosine_alphas_cumprod, ddim_step, ddim_timesteps
 
 AB = cosine_alphas_cumprod()
@@ -131,14 +131,7 @@ def test_every_sampler_recovers_the_image_with_a_perfect_model(sampler, spacing)
         (t, ab_t), (t_prev, ab_prev) = pts[i], pts[i + 1]
         v = oracle_v(ab_t, x)
         z = g.normals(48) if needs_noise(sampler, 0.0, t_prev) else None
-        if sampler == "ddim":
-            out = ddim_step(AB, int(t), int(t_prev), x, v)
-        elif sampler == "ddpm":
-            out = ddpm_step(ab_t, ab_prev, x, v, z)
-        elif sampler == "euler-a":
-            out = euler_ancestral_step(ab_t, ab_prev, x, v, z)
-        else:
-            out, history = dpm_solver_step(history, ab_t, ab_prev, x, v)
+        out, history = sampler_step(sampler, AB, pts[i], pts[i + 1], x, v, 0.0, z, history)
         x = out["prev_sample"]
     np.testing.assert_allclose(x, X0, atol=1e-5)
 
