@@ -3,6 +3,7 @@
  * keeps it in sync, loads the manifest (for the panels) and the models (in the worker), and turns
  * worker events into store actions. Started once from main.tsx, outside React.
  */
+import { halfMask } from './diffusion/half-mask.ts';
 import { parseManifest } from './model/manifest.ts';
 import { applyUrlState, selectUrlState, useStore } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey } from './state/url-state.ts';
@@ -41,10 +42,19 @@ export function loadModels(): void {
 /** Starts a generation with the current settings; a running one is replaced. */
 export function generateNow(): void {
   if (!client) return;
-  const { prompt, seed, steps, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, startGeneration } = useStore.getState();
+  const s = useStore.getState();
+  const { prompt, seed, steps, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, startFrom, strength, keepHalf } = s;
   // eta belongs to DDIM; the store keeps it while another sampler is chosen.
   const params = { prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale };
-  startGeneration(client.generate(params), params);
+  // The start points begin from the forward panel's image; the panel disables Generate until it is there.
+  const image = s.forwardImage;
+  if (startFrom !== 'noise' && !image) return;
+  // Copies: the request transfers its arrays, and the store keeps showing the image.
+  const init = startFrom === 'img2img' && image ? { image: image.slice(), strength } : undefined;
+  const side = Math.round(Math.sqrt((image?.length ?? 0) / 3));
+  const inpaint = startFrom === 'inpaint' && image ? { image: image.slice(), mask: halfMask(keepHalf, side) } : undefined;
+  const id = client.generate({ ...params, init, inpaint });
+  s.startGeneration(id, { ...params, start: startFrom, strength, keep: keepHalf });
 }
 
 /** Stops the running generation before its next step. */
@@ -90,6 +100,7 @@ function onWorkerEvent(event: WorkerEvent) {
         xt: event.xt,
         eps: event.eps,
         x0: event.x0,
+        final: event.final,
         ms: event.ms,
       });
       break;

@@ -2,12 +2,22 @@
 import type { StateCreator } from 'zustand';
 import type { GenerateRequest, StepEvent } from '../worker/protocol.ts';
 import type { StoreState } from './store.ts';
+import type { KeepHalf, StartMode } from './url-state.ts';
 
 /** One denoising step as received from the worker, less its request id and U-Net time. Arrays are [3, H, W] float32. */
 export type Frame = Omit<StepEvent, 'type' | 'id' | 'unetMs'>;
 
-/** The settings a generation ran with (shown beside its frames): those of its generate request. */
-export type GenerationParams = Omit<GenerateRequest, 'type' | 'id'>;
+/**
+ * The settings a generation ran with (shown beside its frames): those of its generate request, with
+ * the start point named rather than its arrays (which were transferred to the worker).
+ */
+export type GenerationParams = Omit<GenerateRequest, 'type' | 'id' | 'init' | 'inpaint'> & {
+  start: StartMode;
+  /** img2img strength (meaningful when start is 'img2img'). */
+  strength: number;
+  /** The half inpainting kept (meaningful when start is 'inpaint'). */
+  keep: KeepHalf;
+};
 
 export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 

@@ -2,7 +2,7 @@
 import type { StateCreator } from 'zustand';
 import { samplerInfo, SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
-import { defaultUrlState, URL_FIELDS } from './url-state.ts';
+import { defaultUrlState, KEEP_HALVES, START_MODES, URL_FIELDS, type KeepHalf, type StartMode } from './url-state.ts';
 import type { StoreState } from './store.ts';
 
 export interface ParamsSlice {
@@ -22,6 +22,12 @@ export interface ParamsSlice {
   spacing: Spacing;
   /** DDIM's eta, 0..1; kept while another sampler is chosen, sent only with DDIM. */
   eta: number;
+  /** What the run starts from; img2img and inpaint use the forward panel's image. */
+  startFrom: StartMode;
+  /** img2img strength, 0.05..1: the share of the steps run (1 = from nearly pure noise). */
+  strength: number;
+  /** The half of the image inpainting keeps. */
+  keepHalf: KeepHalf;
   setPrompt(prompt: string): void;
   setNegativePrompt(negativePrompt: string): void;
   setSeed(seed: number): void;
@@ -33,9 +39,14 @@ export interface ParamsSlice {
   /** Ignored unless the current sampler supports `spacing`. */
   setSpacing(spacing: Spacing): void;
   setEta(eta: number): void;
+  /** Unknown modes are ignored. */
+  setStartFrom(start: StartMode): void;
+  setStrength(strength: number): void;
+  /** Unknown halves are ignored. */
+  setKeepHalf(keep: KeepHalf): void;
 }
 
-type NumberField = 'seed' | 'steps' | 'guidance' | 'eta' | 'rescale';
+type NumberField = 'seed' | 'steps' | 'guidance' | 'eta' | 'rescale' | 'strength';
 
 const range = (name: NumberField) => {
   const field = URL_FIELDS.find((f) => f.name === name)!;
@@ -62,6 +73,9 @@ export const createParamsSlice: StateCreator<StoreState, [], [], ParamsSlice> = 
     sampler: d.sampler,
     spacing: d.spacing,
     eta: d.eta,
+    startFrom: d.start,
+    strength: d.strength,
+    keepHalf: d.keep,
     setPrompt: (prompt) => set({ prompt }),
     setNegativePrompt: (negativePrompt) => set({ negativePrompt }),
     setSeed: (seed) => set({ seed: clampTo('seed', seed, true) }),
@@ -76,5 +90,12 @@ export const createParamsSlice: StateCreator<StoreState, [], [], ParamsSlice> = 
       if (supportsSpacing(get().sampler, spacing)) set({ spacing });
     },
     setEta: (eta) => set({ eta: clampTo('eta', eta, false) }),
+    setStartFrom: (startFrom) => {
+      if (START_MODES.includes(startFrom)) set({ startFrom });
+    },
+    setStrength: (strength) => set({ strength: clampTo('strength', strength, false) }),
+    setKeepHalf: (keepHalf) => {
+      if (KEEP_HALVES.includes(keepHalf)) set({ keepHalf });
+    },
   };
 };

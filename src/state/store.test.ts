@@ -10,11 +10,13 @@ const frame = (index: number): Frame => ({
   xt: new Float32Array(3),
   eps: new Float32Array(3),
   x0: new Float32Array(3),
+  final: null,
   ms: 1,
 });
 
 const params = {
   prompt: 'cat face', seed: 1, steps: 3, guidance: 4, sampler: 'ddim', spacing: 'trailing', eta: 0, negativePrompt: '', guidanceRescale: 0,
+  start: 'noise', strength: 0.6, keep: 'left',
 } as const;
 
 describe('store', () => {
@@ -23,6 +25,7 @@ describe('store', () => {
   it('starts from the URL defaults', () => {
     expect(selectUrlState(useStore.getState())).toEqual({
       prompt: 'cat face', seed: 1, steps: 30, guidance: 4, t: 500, sampler: 'ddim', spacing: 'trailing', eta: 0, rescale: 0, negative: '',
+      start: 'noise', strength: 0.6, keep: 'left',
     });
   });
 
@@ -116,6 +119,18 @@ describe('store', () => {
     s.startLoading();
     s.setReady({ backend: 'wasm', reason: 'navigator.gpu missing', threads: 2, loadMs: 5 });
     expect(useStore.getState()).toMatchObject({ loadStatus: 'ready', loadError: null, progress: {} });
+  });
+
+  it('keeps the start point settings in range and ignores unknown modes', () => {
+    const s = useStore.getState();
+    s.setStartFrom('img2img');
+    s.setStrength(0);
+    s.setKeepHalf('top');
+    expect(selectUrlState(useStore.getState())).toMatchObject({ start: 'img2img', strength: 0.05, keep: 'top' });
+    s.setStartFrom('sketch' as never);
+    s.setKeepHalf('middle' as never);
+    s.setStrength(NaN);
+    expect(selectUrlState(useStore.getState())).toMatchObject({ start: 'img2img', strength: 0.6, keep: 'top' });
   });
 
   it('resets from getInitialState', () => {

@@ -31,6 +31,9 @@ export function selectUrlState(s: StoreState): UrlState {
     eta: s.eta,
     rescale: s.guidanceRescale,
     negative: s.negativePrompt,
+    start: s.startFrom,
+    strength: s.strength,
+    keep: s.keepHalf,
   };
 }
 
@@ -47,4 +50,7 @@ export function applyUrlState(values: Partial<UrlState>): void {
   if (values.eta !== undefined) s.setEta(values.eta);
   if (values.rescale !== undefined) s.setGuidanceRescale(values.rescale);
   if (values.negative !== undefined) s.setNegativePrompt(values.negative);
+  if (values.start !== undefined) s.setStartFrom(values.start);
+  if (values.strength !== undefined) s.setStrength(values.strength);
+  if (values.keep !== undefined) s.setKeepHalf(values.keep);
 }

@@ -30,6 +30,25 @@ describe('url-state', () => {
     expect(parseUrlState('#eta=2&rescale=-1').values).toMatchObject({ eta: 1, rescale: 0 });
   });
 
+  it('reads the start point: start, strength and keep, tolerating broken values', () => {
+    expect(parseUrlState('').values).toMatchObject({ start: 'noise', strength: 0.6, keep: 'left' });
+    const a = parseUrlState('#start=img2img&strength=0.5&keep=bottom');
+    expect(a.values).toMatchObject({ start: 'img2img', strength: 0.5, keep: 'bottom' });
+    expect(a.present).toEqual(['start', 'strength', 'keep']);
+    expect(a.problems).toEqual([]);
+    const b = parseUrlState('#start=sketch&strength=abc&keep=middle');
+    expect(b.values).toMatchObject({ start: 'noise', strength: 0.6, keep: 'left' });
+    expect(b.present).toEqual([]);
+    expect(b.problems).toEqual([
+      'start: "sketch" is not one of noise, img2img, inpaint; using noise',
+      'strength: "abc" is not a number; using 0.6',
+      'keep: "middle" is not one of left, right, top, bottom; using left',
+    ]);
+    expect(parseUrlState('#strength=0').values.strength).toBe(0.05);
+    expect(parseUrlState('#strength=7').values.strength).toBe(1);
+    expect(parseUrlState('#start=inpaint&strength= 0.25 ').values).toMatchObject({ start: 'inpaint', strength: 0.25 });
+  });
+
   it('round-trips through serialise and parse', () => {
     const d = defaultUrlState();
     const states: UrlState[] = [
@@ -38,6 +57,8 @@ describe('url-state', () => {
       { ...d, prompt: '', seed: 0, steps: 100, guidance: 0.125, t: 999, sampler: 'euler-a', spacing: 'karras', rescale: 1 },
       { ...d, prompt: '<img src=x onerror=alert(1)>', seed: 42, steps: 8, guidance: 0, t: 1, eta: 0.25, negative: 'a & b = #c' },
       { ...d, sampler: 'dpmpp-2m', spacing: 'trailing', rescale: 0.7, negative: '🐶 dog' },
+      { ...d, start: 'img2img', strength: 0.05, keep: 'right' },
+      { ...d, start: 'inpaint', strength: 1, keep: 'bottom' },
     ];
     for (const s of states) {
       const hash = serializeUrlState(s);

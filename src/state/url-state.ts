@@ -1,11 +1,20 @@
 /**
  * The page's shareable state in the URL hash, e.g.
- * `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500&sampler=dpmpp-2m&spacing=karras&eta=0&rescale=0.7&negative=`.
+ * `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500&sampler=dpmpp-2m&spacing=karras&eta=0&rescale=0.7&negative=
+ * &start=img2img&strength=0.6&keep=left`.
  * One declarative table both parses and serialises, so a link reproduces a run. Parsing never throws:
  * a broken value falls back to its default (numbers out of range are clamped) and is reported.
  */
 import { SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
 import { SPACINGS, type Spacing } from '../diffusion/spacing.ts';
+
+/** What a generation starts from: pure noise, a noised image (img2img), or an image with half kept (inpaint). */
+export const START_MODES = ['noise', 'img2img', 'inpaint'] as const;
+export type StartMode = (typeof START_MODES)[number];
+
+/** Which half of the source image inpainting keeps (the rest is regenerated). */
+export const KEEP_HALVES = ['left', 'right', 'top', 'bottom'] as const;
+export type KeepHalf = (typeof KEEP_HALVES)[number];
 
 /** One field of the hash: its key, how to read it, its default and (for numbers) its range. */
 export type UrlField =
@@ -25,6 +34,9 @@ export const URL_FIELDS = [
   { name: 'eta', type: 'float', default: 0, min: 0, max: 1 }, // DDIM's eta (other samplers ignore it)
   { name: 'rescale', type: 'float', default: 0, min: 0, max: 1 }, // guidance rescale phi
   { name: 'negative', type: 'string', default: '', maxLength: 500 }, // negative prompt
+  { name: 'start', type: 'enum', default: 'noise', values: START_MODES }, // what the run starts from
+  { name: 'strength', type: 'float', default: 0.6, min: 0.05, max: 1 }, // img2img: share of the steps run
+  { name: 'keep', type: 'enum', default: 'left', values: KEEP_HALVES }, // inpaint: the half kept
 ] as const satisfies readonly UrlField[];
 
 /** The values of the hash, typed from the table. */
@@ -39,6 +51,10 @@ export interface UrlState {
   eta: number;
   rescale: number;
   negative: string;
+  start: StartMode;
+  /** img2img strength in 0.05..1. */
+  strength: number;
+  keep: KeepHalf;
 }
 
 export type UrlKey = keyof UrlState;

@@ -55,7 +55,8 @@ export function DenoiseView() {
       }
       drawChw(canvases[0], frame.xt);
       drawChw(canvases[1], frame.eps, 0.5);
-      drawChw(canvases[2], frame.x0);
+      // The last step shows the finished image: with inpainting its kept region is the known image as is.
+      drawChw(canvases[2], frame.final ?? frame.x0);
       // Karras spacing feeds the model fractional timesteps.
       const t = Number.isInteger(frame.t) ? String(frame.t) : frame.t.toFixed(1);
       counterRef.current!.textContent = `Step ${frame.index + 1} / ${frame.total} · t = ${t}`;
@@ -71,6 +72,8 @@ export function DenoiseView() {
   }, []);
 
   const frameCount = status === 'running' ? 0 : useStore.getState().frames.length;
+  // img2img runs only part of the plan: count the steps it ran.
+  const frameTotal = useStore.getState().frames.at(-1)?.total ?? params?.steps;
 
   return (
     <section ref={viewRef} className="card denoise-view" aria-label="Denoising" data-status={status} data-run={runId ?? 0} data-step="0">
@@ -102,6 +105,8 @@ export function DenoiseView() {
         <p className="run-params" data-testid="run-params">
           {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {params.steps} steps ·{' '}
           {samplerLabel(params)} · guidance {params.guidance}
+          {params.start === 'img2img' && ` · img2img strength ${params.strength}`}
+          {params.start === 'inpaint' && ` · inpaint keeping the ${params.keep} half`}
           {params.guidanceRescale > 0 && ` (rescale ${params.guidanceRescale})`}
           {params.negativePrompt.trim() !== '' && (
             <>
@@ -114,7 +119,7 @@ export function DenoiseView() {
       <div className="view-foot">
         <span className="status-text" role="status">
           {STATUS_TEXT[status]}
-          {status === 'done' && params && generationMs !== null && ` ${params.steps} steps in ${(generationMs / 1000).toFixed(1)} s.`}
+          {status === 'done' && params && generationMs !== null && ` ${frameTotal} steps in ${(generationMs / 1000).toFixed(1)} s.`}
         </span>
         <span className="speed" ref={speedRef} />
       </div>

@@ -43,7 +43,8 @@ export function ForwardPanel() {
   const resolution = manifest?.resolution ?? 64;
   const samples = manifest?.samples ?? [];
   const T = manifest?.schedule.num_train_timesteps ?? 1000;
-  const generated = status === 'done' ? useStore.getState().frames.at(-1)?.x0 : undefined;
+  const last = status === 'done' ? useStore.getState().frames.at(-1) : undefined;
+  const generated = last ? (last.final ?? last.x0) : undefined;
 
   useEffect(() => {
     if (source.kind !== 'sample' || !samples[source.index]) return;
@@ -60,6 +61,10 @@ export function ForwardPanel() {
   }, [source, samples, resolution]);
 
   const x0 = source.kind === 'generated' ? (generated ?? null) : sampleX0;
+  // img2img and inpainting start from this image: the store holds it for the controller.
+  useEffect(() => {
+    useStore.getState().setForwardImage(x0);
+  }, [x0]);
   const noise = useMemo(() => createRng(seed).normals(3 * resolution * resolution), [seed, resolution]);
   const tClamped = Math.min(t, T - 1);
   const ab = manifest ? alphaBar(manifest.schedule, tClamped) : null;

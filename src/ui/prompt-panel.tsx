@@ -1,11 +1,14 @@
 /**
  * The controls: prompt, negative prompt, seed, steps, sampler (+ DDIM's eta), guidance and its rescale,
- * and the Generate and Stop buttons, with hints for odd input.
+ * the start point (noise, img2img from the forward panel's image, or inpainting half of it), and the
+ * Generate and Stop buttons, with hints for odd input.
  */
 import { generateNow, stopGeneration } from '../controller.ts';
+import { img2imgSteps } from '../diffusion/img2img.ts';
 import { SAMPLERS, type SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
 import { useStore } from '../state/store.ts';
+import { KEEP_HALVES, START_MODES, type KeepHalf, type StartMode } from '../state/url-state.ts';
 import { NumberField } from './number-field.tsx';
 import { SliderField } from './slider-field.tsx';
 
@@ -31,6 +34,9 @@ function countWords(text: string): number {
   return text.replace(/[\uFE0E\uFE0F]/g, '').match(/[0-9A-Za-z\u0080-\uFFFF]+/g)?.length ?? 0;
 }
 
+const START_LABELS: Record<StartMode, string> = { noise: 'Noise', img2img: 'Image (img2img)', inpaint: 'Inpaint' };
+const KEEP_LABELS: Record<KeepHalf, string> = { left: 'Left half', right: 'Right half', top: 'Top half', bottom: 'Bottom half' };
+
 function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
@@ -45,6 +51,10 @@ export function PromptPanel() {
   const spacing = useStore((s) => s.spacing);
   const eta = useStore((s) => s.eta);
   const rescale = useStore((s) => s.guidanceRescale);
+  const startFrom = useStore((s) => s.startFrom);
+  const strength = useStore((s) => s.strength);
+  const keepHalf = useStore((s) => s.keepHalf);
+  const hasImage = useStore((s) => s.forwardImage !== null);
   const status = useStore((s) => s.generationStatus);
   const loadStatus = useStore((s) => s.loadStatus);
   const maxWords = useStore((s) => (s.manifest?.tokenizer.max_length ?? 16) - 2);
@@ -159,8 +169,52 @@ export function PromptPanel() {
           </p>
         </SliderField>
 
+        <div className="field">
+          <label htmlFor="start-from">Start from</label>
+          <select id="start-from" value={startFrom} onChange={(e) => useStore.getState().setStartFrom(e.target.value as StartMode)}>
+            {START_MODES.map((m) => (
+              <option key={m} value={m}>
+                {START_LABELS[m]}
+              </option>
+            ))}
+          </select>
+          {startFrom !== 'noise' && (
+            <p className="hint quiet">
+              {startFrom === 'img2img'
+                ? 'Starts from the forward process panel’s image, noised part of the way, and runs only the last steps.'
+                : 'Keeps half of the forward process panel’s image and draws the rest to match.'}
+            </p>
+          )}
+          {startFrom !== 'noise' && !hasImage && (
+            <p className="hint" data-testid="start-hint">
+              Waiting for the forward process panel’s image.
+            </p>
+          )}
+        </div>
+
+        {startFrom === 'img2img' && (
+          <SliderField id="strength" label="Strength" value={strength} min={0.05} max={1} step={0.05} onChange={(v) => useStore.getState().setStrength(v)}>
+            <p className="hint quiet">
+              Runs {img2imgSteps(steps, strength)} of the {steps} steps; 1 starts from nearly pure noise.
+            </p>
+          </SliderField>
+        )}
+
+        {startFrom === 'inpaint' && (
+          <div className="field">
+            <label htmlFor="keep-half">Keep</label>
+            <select id="keep-half" value={keepHalf} onChange={(e) => useStore.getState().setKeepHalf(e.target.value as KeepHalf)}>
+              {KEEP_HALVES.map((h) => (
+                <option key={h} value={h}>
+                  {KEEP_LABELS[h]}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+
         <div className="actions">
-          <button type="submit" className="primary" disabled={loadStatus !== 'ready'}>
+          <button type="submit" className="primary" disabled={loadStatus !== 'ready' || (startFrom !== 'noise' && !hasImage)}>
             Generate
           </button>
           <button type="button" className="secondary" onClick={stopGeneration} disabled={!running}>

@@ -1,5 +1,5 @@
 /** The page's typed handle on the inference worker. */
-import type { BackendPreference, GenerateRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
+import { requestTransferablesOf, type BackendPreference, type GenerateRequest, type WorkerEvent, type WorkerRequest } from './protocol.ts';
 
 /** Settings of one generation. */
 export type GenerateOptions = Omit<GenerateRequest, 'type' | 'id'>;
@@ -23,7 +23,10 @@ export class InferenceClient {
     return this.send({ type: 'load', id: this.nextId++, modelBase, ortBase, backend, threads });
   }
 
-  /** Starts a generation (replacing any running one); returns its request id. */
+  /**
+   * Starts a generation (replacing any running one); returns its request id. The start-point arrays
+   * (init, inpaint) are transferred: pass copies you can give up.
+   */
   generate(options: GenerateOptions): number {
     return this.send({ type: 'generate', id: this.nextId++, ...options });
   }
@@ -38,7 +41,7 @@ export class InferenceClient {
   }
 
   private send(request: WorkerRequest): number {
-    this.worker.postMessage(request);
+    this.worker.postMessage(request, requestTransferablesOf(request));
     return request.id;
   }
 }

@@ -79,8 +79,9 @@ async function handleGenerate(request: GenerateRequest) {
     const { models, last } = timeModelCalls((await loading).models);
     const started = performance.now();
     let lastStep = started;
-    const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale } = request;
-    const params = { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale };
+    const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint } = request;
+    // generate() validates init and inpaint against the model's size; a bad one comes back as an error event.
+    const params = { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint };
     for await (const frame of generate(models, params, controller.signal)) {
       const now = performance.now();
       // The pipeline's arrays are fresh per frame, so posting may transfer (detach) them.
@@ -94,6 +95,7 @@ async function handleGenerate(request: GenerateRequest) {
         xt: frame.xt,
         eps: frame.eps,
         x0: frame.x0,
+        final: frame.tPrev === -1 ? frame.prev : null,
         ms: now - lastStep,
         unetMs: last.unetMs,
       });

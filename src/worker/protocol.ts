@@ -26,11 +26,16 @@ export interface LoadRequest {
 
 /**
  * Run a whole generation; it replaces (cancels) any generation still running. Every setting of the
- * pipeline's GenerateParams is given (no defaults); the page has no img2img or inpainting.
+ * pipeline's GenerateParams is given (no defaults), except the optional start points. Their arrays
+ * are transferred: the sender gives up its copies.
  */
 export interface GenerateRequest extends Required<Omit<GenerateParams, 'init' | 'inpaint'>> {
   type: 'generate';
   id: number;
+  /** img2img: image [3, H, W] in [-1, 1] and strength in (0, 1]. */
+  init?: GenerateParams['init'];
+  /** Inpainting: known image [3, H, W] in [-1, 1] and mask [H, W] in 0..1 (1 = keep). */
+  inpaint?: GenerateParams['inpaint'];
 }
 
 /** Stop the generation with this id (if it is still running) before its next step. */
@@ -70,6 +75,11 @@ export interface ReadyEvent {
 export interface StepEvent extends Pick<StepFrame, 'index' | 'total' | 't' | 'tPrev' | 'xt' | 'eps' | 'x0'> {
   type: 'step';
   id: number;
+  /**
+   * The finished image (the step's prev, after any inpainting blend) on the step to t = -1, else
+   * null. Without inpainting it equals x0; with it, the known region is the known image as is.
+   */
+  final: Float32Array | null;
   /** Milliseconds this step took in the worker (model calls + sampler). */
   ms: number;
   /** Milliseconds of this step's U-Net call alone (part of `ms`). */
@@ -113,5 +123,13 @@ export type WorkerEvent =
 
 /** Buffers of an event to transfer rather than copy. */
 export function transferablesOf(event: WorkerEvent): Transferable[] {
-  return event.type === 'step' ? [event.xt.buffer, event.eps.buffer, event.x0.buffer] : [];
+  if (event.type !== 'step') return [];
+  return [event.xt.buffer, event.eps.buffer, event.x0.buffer, ...(event.final ? [event.final.buffer] : [])];
+}
+
+/** Buffers of a request to transfer rather than copy (a generate request's start-point arrays, deduplicated). */
+export function requestTransferablesOf(request: WorkerRequest): Transferable[] {
+  if (request.type !== 'generate') return [];
+  const arrays = [request.init?.image, request.inpaint?.image, request.inpaint?.mask];
+  return [...new Set(arrays.flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])))];
 }
