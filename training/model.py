@@ -130,6 +130,7 @@ class ImageEncoder(nn.Module):
 
     def __init__(self, cfg: ImageConfig):
         super().__init__()
+        self.cfg = cfg
         layers, cin = [], 3
         for i, c in enumerate(cfg.channels):
             layers += [nn.Conv2d(cin, c, 3, stride=2, padding=1),

@@ -75,15 +75,17 @@ def clip_retrieval(clip: CLIP, tok: Tokenizer, images: torch.Tensor, concept, me
 
 def train_clip(cfg, args, images_u8, concept, style, meta, device, log) -> tuple[CLIP, Tokenizer]:
     c = cfg["clip"]
+    prev_steps, prev_minutes = 0, 0.0
     if args.resume and (args.resume / "clip.pt").exists():
-        clip, tok, _ = load_clip(args.resume / "clip.pt", device)
+        clip, tok, ck = load_clip(args.resume / "clip.pt", device)
+        prev_steps, prev_minutes = ck.get("steps", 0), ck.get("minutes", 0.0)
         clip.train()
         print(f"clip: resumed from {args.resume / 'clip.pt'}")
     else:
         tok = Tokenizer.build(all_caption_texts(meta["concepts"], meta["styles"]))
         ic = dict(cfg["image"])
         ic["channels"] = tuple(ic["channels"])
-        clip = CLIP(text_config(cfg, tok), ImageConfig(**ic)).to(device)
+        clip = CLIP(text_config(cfg, tok), ImageConfig(**ic)).to(device)  # a resumed CLIP keeps its own configs
     images = to_model_range(images_u8)
     by_concept: dict[int, list[int]] = {}
     for i, k in enumerate(concept.tolist()):
@@ -114,16 +116,10 @@ def train_clip(cfg, args, images_u8, concept, style, meta, device, log) -> tuple
         step += 1
     ret = clip_retrieval(clip, tok, images, concept, meta, device)
     log(stage="clip", step=step, done=True, minutes=(time.time() - t0) / 60, **{f"retrieval_{k}": v for k, v in ret.items()})
-    torch.save({"text_config": config_dict(clip.text.cfg), "image_config": config_dict(cfg_image(clip, cfg)),
-                "tokenizer": tok.to_json(), "state_dict": clip.state_dict(), "steps": step,
-                "minutes": (time.time() - t0) / 60, "retrieval": ret}, args.out / "clip.pt")
+    torch.save({"text_config": config_dict(clip.text.cfg), "image_config": config_dict(clip.image.cfg),
+                "tokenizer": tok.to_json(), "state_dict": clip.state_dict(), "steps": prev_steps + step,
+                "minutes": prev_minutes + (time.time() - t0) / 60, "retrieval": ret}, args.out / "clip.pt")
     return clip.eval(), tok
-
-
-def cfg_image(clip: CLIP, cfg: dict) -> ImageConfig:
-    ic = dict(cfg["image"])
-    ic["channels"] = tuple(ic["channels"])
-    return ImageConfig(**ic)
 
 
 def train_unet(cfg, args, images_u8, concept, style, meta, clip, tok, device, log) -> None:

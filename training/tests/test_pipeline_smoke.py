@@ -34,10 +34,18 @@ def test_smoke_pipeline_end_to_end(tmp_path):
     assert manifest["samples"] and all((models / s["file"]).exists() for s in manifest["samples"])
     run(PY, "training/make_fixtures.py", "--checkpoints", str(ck), "--models", str(models), "--out", str(fixtures))
     run("node", "training/check_onnx.mjs", str(models), str(fixtures / "unet-call.json"))
-    # a second short run resumes from the exported checkpoints and keeps counting
-    run(PY, "training/train.py", "--config", "training/configs/smoke.json", "--data", str(data),
+    # a second short run resumes from the exported checkpoints and keeps counting; its config file names
+    # other network sizes (as gpu.json does against the CPU-trained weights): the checkpoint's own win
+    cfg = json.loads((ROOT / "training/configs/smoke.json").read_text())
+    cfg["image"]["channels"] = [c * 2 for c in cfg["image"]["channels"]]
+    (tmp_path / "other.json").write_text(json.dumps(cfg))
+    run(PY, "training/train.py", "--config", str(tmp_path / "other.json"), "--data", str(data),
         "--out", str(tmp_path / "run2"), "--resume", str(ck))
     import torch
+    sys.path.insert(0, str(ROOT / "training"))
+    from common import load_clip
+    clip2, _, clip_ck2 = load_clip(tmp_path / "run2" / "clip.pt")
+    assert clip_ck2["steps"] > torch.load(ck / "clip.pt")["steps"]
     assert torch.load(tmp_path / "run2" / "unet.pt")["steps"] > torch.load(ck / "unet.pt")["steps"]
     # weights packed into shards on a GPU machine come back bit for bit
     run(PY, "training/pack_checkpoint.py", "pack", str(run_dir), str(tmp_path / "packed"))
