@@ -73,9 +73,9 @@ def export_unet(unet, ck, L: int, path: Path) -> dict:
             "outputs": [{"name": "v", "dtype": "float32", "shape": ["batch", 3, r, r]}]}
 
 
-def export_samples(data_dir: Path, out: Path) -> list[dict]:
+def export_samples(dataset: tuple, out: Path) -> list[dict]:
     """A few real dataset images (Twemoji style preferred) for the forward-process view."""
-    images, concept, style, meta = load_dataset(data_dir)
+    images, concept, style, meta = dataset
     names = {n: c["id"] for c in meta["concepts"] for n in c["names"]}
     wanted = [n for n in SAMPLE_CONCEPTS if n in names] or [meta["concepts"][0]["names"][0]]
     (out / "samples").mkdir(parents=True, exist_ok=True)
@@ -109,7 +109,8 @@ def main() -> None:
     (args.out / "tokenizer.json").write_text(json.dumps(tok.to_json(), ensure_ascii=False), "utf-8")
     text_entry = export_text_encoder(clip, tok, args.out / "text_encoder.onnx")
     unet_entry = export_unet(unet, unet_ck, tok.max_length, args.out / "unet.onnx")
-    _, _, _, meta = load_dataset(args.data)
+    dataset = load_dataset(args.data)
+    meta = dataset[3]
     manifest = {
         "format_version": 1,
         "name": "emoji-diffusion-64",
@@ -123,7 +124,7 @@ def main() -> None:
         "unet": unet_entry,
         "uncond_prompt": "",
         "defaults": {"steps": 30, "guidance": 4.0, "seed": 1, "prompt": "cat face"},
-        "samples": export_samples(args.data, args.out),
+        "samples": export_samples(dataset, args.out),
         "data": {"sources": meta["sources"], "images": meta["images"], "concepts": len(meta["concepts"]),
                  "styles": meta["styles"]},
         "training": {
