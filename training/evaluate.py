@@ -1,15 +1,27 @@
-"""Evaluate the shipped model and write its model card.
+"""Measure the model and write its model card.
 
-  /usr/bin/python3 training/evaluate.py --checkpoints training/checkpoints --models public/models --data training/build
+  # every metric at full size (a GPU takes well under a minute; a 2-core CPU about an hour):
+  python training/evaluate.py measure --checkpoints training/checkpoints --out training/runs/metrics.json \
+      --grid public/models/samples-grid.png
+  # the same measurements on a subset, on this repo's CPU machine (~10 min):
+  /usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --preset quick --out /tmp/quick.json
+  # merge the measurements into manifest.json and write MODEL_CARD.md:
+  /usr/bin/python3 training/evaluate.py card --models public/models --metrics training/metrics.json
 
-Samples with the same maths as the page (schedule.py's DDIM, rng.py's seeded noise, guidance 4, 30
-steps unless told otherwise) from the PyTorch networks in the checkpoints (the fixtures prove these
-equal the ONNX files). Measures:
-  - CLIP zero-shot prompt fidelity: for N concepts, generate from the concept's first name and ask the
-    CLIP image encoder which of all concept names the image is nearest to (top-1 / top-5). The same
-    measurement on the real images is printed beside it as the ceiling this CLIP allows.
-  - a grid of 32 fixed prompts and seeds (samples-grid.png).
-Writes metrics into manifest.json and writes MODEL_CARD.md.
+Images are sampled with the page's default algorithm and numbers (DDIM, trailing spacing, 30 steps,
+guidance 4, seeded Mulberry32 noise, weights rounded to fp16 as shipped, fp32 compute). Every metric
+works in the CLIP image encoder's feature space (the encoder shipped as image_encoder.onnx; unit-length
+embeddings), against the real training images of every style:
+  - prompt fidelity: for each of the 200 concepts in training/eval_concepts.json, phrased "a picture of
+    <name>" (no caption is phrased so), 2 seeds: is the nearest real image of the prompted concept
+    (top-1), is the concept among the 5 nearest distinct concepts (top-5)?
+  - FID in feature space: Fréchet distance between 2,000 generated images (prompts = the names of the
+    concepts of 2,000 randomly drawn real images) and all real images; the same for 2,000 real images
+    drawn at random is the floor that sample size allows.
+  - diversity: mean feature distance (1 - cosine) between the two seeds' images of the same prompt; the
+    same between two styles of one concept's real images gives the scale.
+  - style fidelity: "<name> in <style> style" for 50 concepts x every style: is the nearest of that
+    concept's real images the one in the asked-for style?
 """
 from __future__ import annotations
 
@@ -25,35 +37,58 @@ import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_clip, load_dataset, load_unet, pick_device, to_model_range
-from rng import Mulberry32
+from common import load_clip, load_dataset, load_unet, pick_device
+from rng import normals_batch
 from schedule import cosine_alphas_cumprod, ddim_step, ddim_timesteps, guide
 
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_CONCEPTS = ROOT / "training" / "eval_concepts.json"
+PROMPT_TEMPLATE = "a picture of {}"
+STYLE_TEMPLATE = "{} in {} style"
+PRESETS = {  # fidelity concepts, seeds per prompt, FID images, style concepts
+    "full": {"concepts": 200, "seeds": 2, "fid": 2000, "style_concepts": 50},
+    "quick": {"concepts": 40, "seeds": 2, "fid": 200, "style_concepts": 8},
+    "smoke": {"concepts": 4, "seeds": 2, "fid": 16, "style_concepts": 2},  # tests: proves the code, not the model
+}
 GRID_PROMPTS = [
     "cat face", "dog face", "red apple", "rocket", "sun with face", "rainbow", "tropical fish", "pizza",
     "red heart", "blue heart", "green heart", "yellow heart", "grinning face", "smiling face with sunglasses",
     "crying face", "pile of poo", "ghost", "alien", "robot face", "fire", "snowflake", "star", "crescent moon",
-    "globe", "house", "car", "bicycle", "airplane", "flag of japan", "flag of france", "thumbs up", "🐱",
+    "globe", "house", "car in openmoji style", "bicycle in fluent flat style", "airplane in twemoji style",
+    "flag of japan", "flag of france", "thumbs up", "🐱",
 ]
 
 
+# ----------------------------------------------------------------------------------------------------
+# Sampling (the page's algorithm)
+
+
+def initial_noise(seeds: list[int], r: int) -> np.ndarray:
+    return normals_batch(seeds, 3 * r * r).reshape(len(seeds), 3, r, r)
+
+
 @torch.no_grad()
-def sample(unet, text, tok, prompts: list[str], seeds: list[int], steps: int, guidance: float, device) -> np.ndarray:
+def sample(unet, text, tok, prompts: list[str], seeds: list[int], steps: int, guidance: float, device,
+           chunk: int = 256) -> np.ndarray:
     """DDIM with classifier-free guidance, exactly the page's algorithm. Returns float32 [N, 3, 64, 64]."""
-    ab = cosine_alphas_cumprod()
-    r = unet.cfg.resolution
-    uncond = text(torch.tensor([tok.encode("")], dtype=torch.int32, device=device))[0]
-    ctx = text(torch.tensor([tok.encode(p) for p in prompts], dtype=torch.int32, device=device))[0]
-    x = np.stack([Mulberry32(s).normals(3 * r * r).reshape(3, r, r) for s in seeds])
-    ts = ddim_timesteps(steps)
-    n = len(prompts)
-    for i, t in enumerate(ts):
-        inp = torch.from_numpy(np.concatenate([x, x])).to(device)
+    out = []
+    for c0 in range(0, len(prompts), chunk):
+        ps, ss = prompts[c0:c0 + chunk], seeds[c0:c0 + chunk]
+        ab = cosine_alphas_cumprod()
+        r = unet.cfg.resolution
+        uncond = text(torch.tensor([tok.encode("")], dtype=torch.int32, device=device))[0]
+        ctx = text(torch.tensor([tok.encode(p) for p in ps], dtype=torch.int32, device=device))[0]
+        x = initial_noise(ss, r)
+        ts = ddim_timesteps(steps)
+        n = len(ps)
         c = torch.cat([uncond.expand(n, -1, -1), ctx])
-        v = unet(inp, torch.full((2 * n,), float(t), device=device), c).cpu().numpy()
-        v = guide(v[:n], v[n:], guidance)
-        x = ddim_step(ab, t, ts[i + 1] if i + 1 < len(ts) else -1, x, v)["prev_sample"]
-    return x
+        for i, t in enumerate(ts):
+            inp = torch.from_numpy(np.concatenate([x, x])).to(device)
+            v = unet(inp, torch.full((2 * n,), float(t), device=device), c).float().cpu().numpy()
+            v = guide(v[:n], v[n:], guidance)
+            x = ddim_step(ab, t, ts[i + 1] if i + 1 < len(ts) else -1, x, v)["prev_sample"].astype(np.float32)
+        out.append(x)
+    return np.concatenate(out)
 
 
 def to_uint8(x: np.ndarray) -> np.ndarray:
@@ -61,16 +96,167 @@ def to_uint8(x: np.ndarray) -> np.ndarray:
     return np.clip(np.round((x.transpose(0, 2, 3, 1) + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
+# ----------------------------------------------------------------------------------------------------
+# Feature-space measurements
+
+
 @torch.no_grad()
-def zero_shot(clip, tok, images: np.ndarray, true_concepts: list[int], names: list[str], device) -> dict:
-    txt = F.normalize(torch.cat([clip.text(torch.tensor([tok.encode(n) for n in names[i:i + 256]],
-                                                         dtype=torch.int32, device=device))[1]
-                                 for i in range(0, len(names), 256)]), dim=-1)
-    img = F.normalize(clip.image(to_model_range(images).to(device)), dim=-1)
-    top = (img @ txt.T).topk(5, dim=1).indices.cpu()
-    want = torch.tensor(true_concepts)[:, None]
-    return {"top1": round(float((top[:, :1] == want).any(1).float().mean()), 4),
-            "top5": round(float((top == want).any(1).float().mean()), 4), "n": len(true_concepts)}
+def features(clip, images_u8: np.ndarray, device) -> torch.Tensor:
+    """Unit-length image-encoder embeddings of uint8 [N, H, W, 3] images (the page's input range)."""
+    out = []
+    for i in range(0, len(images_u8), 512):
+        x = torch.from_numpy(images_u8[i:i + 512]).to(device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+        out.append(F.normalize(clip.image(x), dim=-1).float())
+    return torch.cat(out)
+
+
+def nearest_concepts(gen: torch.Tensor, real: torch.Tensor, real_concept: torch.Tensor, k: int = 5) -> torch.Tensor:
+    """For each generated embedding, the k nearest distinct concepts (by their nearest real image)."""
+    n_concepts = int(real_concept.max()) + 1
+    rows = []
+    for i in range(0, len(gen), 256):
+        sims = gen[i:i + 256] @ real.T                                     # (b, N_real)
+        best = torch.full((sims.shape[0], n_concepts), -2.0, device=sims.device)
+        best.scatter_reduce_(1, real_concept[None].expand_as(sims), sims, reduce="amax")
+        rows.append(best.topk(k, dim=1).indices)
+    return torch.cat(rows)
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to feature sets a [n, d] and b [m, d] (Heusel et al. 2017)."""
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    mu1, mu2 = a.mean(0), b.mean(0)
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    w, v = np.linalg.eigh(s1)
+    root1 = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    cross = np.linalg.eigvalsh(root1 @ s2 @ root1)                     # eigenvalues of sqrt(s1) s2 sqrt(s1)
+    tr_covmean = np.sqrt(np.clip(cross, 0, None)).sum()
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * tr_covmean)
+
+
+def pick_eval_concepts(meta: dict, n: int = 200) -> list[dict]:
+    """The committed prompt-fidelity list: concepts drawn in every style (so every style has a reference),
+    spread over the categories in proportion to their size, in emoji order within each, first names that
+    are unique across concepts."""
+    counts: dict[str, int] = {}
+    for c in meta["concepts"]:
+        counts[c["names"][0]] = counts.get(c["names"][0], 0) + 1
+    full = [c for c in meta["concepts"] if len(c.get("styles", [])) == len(meta["styles"])
+            and counts[c["names"][0]] == 1]
+    by_cat: dict[str, list[dict]] = {}
+    for c in full:
+        by_cat.setdefault(c.get("category") or "Other", []).append(c)
+    total = len(full)
+    quota = {k: max(1, round(n * len(v) / total)) for k, v in by_cat.items()}
+    while sum(quota.values()) > n:
+        quota[max(quota, key=quota.get)] -= 1
+    while sum(quota.values()) < n:
+        quota[max(by_cat, key=lambda k: len(by_cat[k]) - quota[k])] += 1
+    picked = []
+    for k, v in by_cat.items():
+        idx = np.linspace(0, len(v) - 1, quota[k]).round().astype(int)
+        picked += [v[i] for i in dict.fromkeys(idx.tolist())]
+    return [{"unified": c["unified"], "name": c["names"][0], "category": c.get("category"),
+             "prompt": PROMPT_TEMPLATE.format(c["names"][0])} for c in picked[:n]]
+
+
+# ----------------------------------------------------------------------------------------------------
+
+
+def measure(args) -> None:
+    device = pick_device()
+    if device.type == "cuda":  # fp32 maths like the page, not TF32
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+    t0 = time.time()
+    preset = PRESETS[args.preset]
+    clip, tok, clip_ck = load_clip(args.checkpoints / "clip.pt", device)
+    unet, unet_ck = load_unet(args.checkpoints / "unet.pt", device)
+    with torch.no_grad():  # the shipped numbers: fp16-rounded weights, fp32 compute
+        for p in list(clip.parameters()) + list(unet.parameters()):
+            p.copy_(p.half().float())
+    images, concept, style, meta = load_dataset(args.data)
+    by_unified = {c["unified"]: c for c in meta["concepts"]}
+    listed = json.loads(EVAL_CONCEPTS.read_text("utf-8"))["concepts"]
+    listed = [e for e in listed if e["unified"] in by_unified][:preset["concepts"]]
+    if not listed:  # another dataset (a test's slice): pick from it the same way
+        listed = pick_eval_concepts(meta, preset["concepts"])
+    gen_kw = dict(steps=args.steps, guidance=args.guidance, device=device, chunk=args.chunk)
+    real = features(clip, images, device)
+    real_concept = torch.as_tensor(concept.astype(np.int64), device=device)
+    result: dict = {"preset": args.preset, "sampler": f"ddim trailing, {args.steps} steps, guidance {args.guidance}",
+                    "feature_space": "CLIP image encoder (image_encoder.onnx), unit-length embeddings",
+                    "real_images": int(len(images))}
+
+    # prompt fidelity
+    seeds = list(range(preset["seeds"]))
+    prompts = [e["prompt"] for e in listed for _ in seeds]
+    want = torch.tensor([by_unified[e["unified"]]["id"] for e in listed for _ in seeds], device=device)
+    gen = to_uint8(sample(unet, clip.text, tok, prompts, [s for _ in listed for s in seeds], **gen_kw))
+    g = features(clip, gen, device)
+    near = nearest_concepts(g, real, real_concept)
+    result["prompt_fidelity"] = {
+        "top1": round(float((near[:, 0] == want).float().mean()), 4),
+        "top5": round(float((near == want[:, None]).any(1).float().mean()), 4),
+        "concepts": len(listed), "seeds": len(seeds), "images": len(prompts), "template": PROMPT_TEMPLATE,
+        "chance_top1": round(1 / len(meta["concepts"]), 5)}
+    # diversity across seeds (2 seeds: the pair's distance)
+    pairs = g.reshape(len(listed), len(seeds), -1)
+    div = (1 - (pairs[:, 0] * pairs[:, 1]).sum(-1)).mean().item() if len(seeds) > 1 else float("nan")
+    ref = []
+    for e in listed:
+        rows = np.flatnonzero(concept == by_unified[e["unified"]]["id"])
+        if len(rows) > 1:
+            ref.append(1 - float(real[rows[0]] @ real[rows[1]]))
+    result["diversity"] = {"mean_feature_distance_between_seeds": round(div, 4),
+                           "real_between_two_styles": round(float(np.mean(ref)), 4) if ref else None,
+                           "identical_pairs": int(((pairs[:, 0] * pairs[:, 1]).sum(-1) > 0.9999).sum())}
+
+    # FID in feature space
+    rng = np.random.default_rng(0)
+    rows = rng.choice(len(images), size=min(preset["fid"], len(images)), replace=False)
+    fid_prompts = [meta["concepts"][int(concept[i])]["names"][0] for i in rows]
+    fid_gen = to_uint8(sample(unet, clip.text, tok, fid_prompts, [10_000 + i for i in range(len(rows))], **gen_kw))
+    gf = features(clip, fid_gen, device).cpu().numpy()
+    rf = real.cpu().numpy()
+    floor_rows = np.random.default_rng(1).choice(len(images), size=len(rows), replace=False)
+    result["fid_feature_space"] = {"generated_vs_real": round(frechet_distance(gf, rf), 5),
+                                   "real_sample_vs_real": round(frechet_distance(rf[floor_rows], rf), 5),
+                                   "generated": len(rows), "real": len(images)}
+
+    # style fidelity
+    styles = meta["styles"]
+    s_concepts = listed[:preset["style_concepts"]]
+    s_prompts = [STYLE_TEMPLATE.format(e["name"], s) for e in s_concepts for s in styles]
+    s_gen = to_uint8(sample(unet, clip.text, tok, s_prompts, [0] * len(s_prompts), **gen_kw))
+    sg = features(clip, s_gen, device)
+    hits, hits_px, n = 0, 0, 0
+    per_style = {s: [0, 0] for s in styles}
+    for i, e in enumerate(s_concepts):
+        rows = np.flatnonzero(concept == by_unified[e["unified"]]["id"])
+        for j, s in enumerate(styles):
+            k = i * len(styles) + j
+            feat_pick = int(style[rows[int((real[rows] @ sg[k]).argmax())]])
+            px = ((images[rows].astype(np.float32) - s_gen[k].astype(np.float32)) ** 2).mean(axis=(1, 2, 3))
+            hits += feat_pick == j
+            hits_px += int(style[rows[int(px.argmin())]]) == j
+            per_style[s][0] += feat_pick == j
+            per_style[s][1] += 1
+            n += 1
+    result["style_fidelity"] = {"accuracy": round(hits / n, 4), "accuracy_pixel_space": round(hits_px / n, 4),
+                                "per_style": {s: round(a / b, 4) for s, (a, b) in per_style.items()},
+                                "prompts": n, "template": STYLE_TEMPLATE, "chance": round(1 / len(styles), 4)}
+    result["clip_text_to_image_retrieval_train"] = clip_ck.get("retrieval", {})
+    if args.holdout and args.holdout.exists():
+        result["clip_heldout_style"] = json.loads(args.holdout.read_text("utf-8"))
+    if args.grid:
+        grid_imgs = to_uint8(sample(unet, clip.text, tok, GRID_PROMPTS, list(range(len(GRID_PROMPTS))), **gen_kw))
+        grid(grid_imgs).save(args.grid, optimize=True)
+    result["seconds"] = round(time.time() - t0, 1)
+    result["device"] = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(json.dumps(result, indent=1, ensure_ascii=False))
 
 
 def grid(images: np.ndarray, cols: int = 8, scale: int = 2) -> Image.Image:
@@ -83,109 +269,47 @@ def grid(images: np.ndarray, cols: int = 8, scale: int = 2) -> Image.Image:
     return Image.fromarray(canvas).resize((canvas.shape[1] * scale, canvas.shape[0] * scale), Image.NEAREST)
 
 
+def write_concepts(args) -> None:
+    _, _, _, meta = load_dataset(args.data)
+    listed = pick_eval_concepts(meta, args.n)
+    doc = {"_doc": "Prompt-fidelity concepts (training/evaluate.py pick_eval_concepts): drawn in every style, "
+                   "spread over the categories in proportion, each prompted as '" + PROMPT_TEMPLATE + "', a "
+                   "phrasing no training caption uses.", "concepts": listed}
+    EVAL_CONCEPTS.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"{len(listed)} concepts -> {EVAL_CONCEPTS}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--checkpoints", type=Path, required=True)
-    ap.add_argument("--models", type=Path, required=True)
-    ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "build")
-    ap.add_argument("--concepts", type=int, default=100, help="concepts in the fidelity measurement")
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--guidance", type=float, default=4.0)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("measure", help="sample and measure; write a metrics JSON (and the sample grid)")
+    m.add_argument("--checkpoints", type=Path, required=True)
+    m.add_argument("--data", type=Path, default=ROOT / "training" / "build")
+    m.add_argument("--out", type=Path, required=True)
+    m.add_argument("--grid", type=Path, default=None)
+    m.add_argument("--holdout", type=Path, default=None, help="clip-holdout.json written by train.py")
+    m.add_argument("--preset", choices=sorted(PRESETS), default="full")
+    m.add_argument("--steps", type=int, default=30)
+    m.add_argument("--guidance", type=float, default=4.0)
+    m.add_argument("--chunk", type=int, default=None, help="images per sampling batch")
+    c = sub.add_parser("card", help="merge metrics into manifest.json and write MODEL_CARD.md")
+    c.add_argument("--models", type=Path, required=True)
+    c.add_argument("--metrics", type=Path, required=True)
+    c.add_argument("--quick-metrics", type=Path, default=None, help="a CPU --preset quick run to show beside")
+    c.add_argument("--checkpoints", type=Path, default=ROOT / "training" / "checkpoints")
+    w = sub.add_parser("concepts", help="(re)write training/eval_concepts.json from the dataset")
+    w.add_argument("--data", type=Path, default=ROOT / "training" / "build")
+    w.add_argument("--n", type=int, default=200)
     args = ap.parse_args()
-    device = pick_device()
-    t0 = time.time()
-    clip, tok, clip_ck = load_clip(args.checkpoints / "clip.pt", device)
-    unet, unet_ck = load_unet(args.checkpoints / "unet.pt", device)
-    images, concept, style, meta = load_dataset(args.data)
-    names = [c["names"][0] for c in meta["concepts"]]
-    # evenly spread concepts, fixed for reproducibility
-    picked = np.linspace(0, len(names) - 1, min(args.concepts, len(names))).round().astype(int).tolist()
-    gen = np.concatenate([sample(unet, clip.text, tok, [names[k] for k in picked[i:i + 16]],
-                                 list(range(i, i + len(picked[i:i + 16]))), args.steps, args.guidance, device)
-                          for i in range(0, len(picked), 16)])
-    fidelity = zero_shot(clip, tok, to_uint8(gen), picked, names, device)
-    real_rows = [int(np.flatnonzero(concept == k)[0]) for k in picked]
-    ceiling = zero_shot(clip, tok, images[real_rows], picked, names, device)
-    grid_imgs = to_uint8(np.concatenate([sample(unet, clip.text, tok, GRID_PROMPTS[i:i + 16], list(range(i, i + 16)),
-                                                args.steps, args.guidance, device) for i in (0, 16)]))
-    grid(grid_imgs).save(args.models / "samples-grid.png", optimize=True)
-    minutes = (time.time() - t0) / 60
-    metrics = {
-        "command": "/usr/bin/python3 training/evaluate.py --checkpoints training/checkpoints --models public/models",
-        "sampler": f"ddim, {args.steps} steps, guidance {args.guidance}",
-        "clip_zero_shot_prompt_fidelity": fidelity,
-        "clip_zero_shot_on_real_images": ceiling,
-        "clip_text_to_image_retrieval_train": clip_ck.get("retrieval", {}),
-    }
-    manifest_path = args.models / "manifest.json"
-    manifest = json.loads(manifest_path.read_text("utf-8"))
-    manifest["metrics"] = metrics
-    manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    write_card(args.models, manifest, unet_ck, clip_ck)
-    print(json.dumps(metrics, indent=1))
-    print(f"evaluation took {minutes:.1f} min; wrote samples-grid.png, MODEL_CARD.md, manifest metrics")
-
-
-def write_card(models: Path, m: dict, unet_ck: dict, clip_ck: dict) -> None:
-    tr, met, data = m["training"], m["metrics"], m["data"]
-    u, te = m["unet"], m["text_encoder"]
-    sources = "\n".join(f"| `{s['package']}@{s['version']}` | {s['role']} | {s['license']} | {s['attribution']} |"
-                        for s in data["sources"])
-    fid, ceil = met["clip_zero_shot_prompt_fidelity"], met["clip_zero_shot_on_real_images"]
-    ret = met.get("clip_text_to_image_retrieval_train", {})
-    card = f"""# Model card: {m['name']}
-
-A small text-to-image diffusion model trained from scratch by this repository's own pipeline
-(`training/`) on openly licensed emoji artwork. It runs in the browser with onnxruntime-web.
-
-## What it is
-- **Text encoder** (`{te['file']}`, {te['bytes'] / 1e6:.2f} MB, {te['parameters'] / 1e6:.2f} M parameters): a
-  {clip_ck['text_config']['layers']}-layer bidirectional transformer, width {clip_ck['text_config']['width']}, over a word-level
-  tokenizer (`tokenizer.json`, {len(json.loads((models / 'tokenizer.json').read_text('utf-8'))['vocab'])} words + 256 hash buckets for unseen words,
-  {m['tokenizer']['max_length']} tokens). Trained contrastively (CLIP-style) against a small image CNN.
-- **U-Net** (`{u['file']}`, {u['bytes'] / 1e6:.2f} MB, {u['parameters'] / 1e6:.2f} M parameters,
-  **{u['gflops_per_image']} GFLOPs per image per step**): 4x pixel-unshuffle to 16x16x48, levels of
-  {unet_ck['unet_config']['channels']} channels at 16, 8 and 4 pixels, self- and cross-attention at 8 and 4,
-  FiLM timestep conditioning. Predicts **v** on a **cosine** schedule with 1000 steps. Classifier-free
-  guidance dropout 10%.
-- Weights are stored fp16-rounded (fp32 compute); the ONNX files and `training/checkpoints/` hold the same
-  numbers.
-
-## Training
-- Hardware: **{tr['hardware']}** ({'2-core CPU, Debian python3-torch 1.13 with OpenBLAS' if tr['hardware'] == 'cpu' else 'CUDA'}).
-- CLIP: {tr['clip_steps']} steps, {tr['clip_minutes']} min. U-Net: {tr['unet_steps']} steps, {tr['unet_minutes']} min,
-  {tr['unet_images_seen']:,} images seen, final loss (v-MSE, mean of the last 200 steps) {tr['unet_final_loss']}.
-- {tr.get('note') or ''}
-- Reproduce: see `training/README.md` (same commands for CPU and GPU; GPU runs resume from these weights).
-
-## Data
-{data['images']:,} images of {data['concepts']:,} concepts in {len(data['styles'])} styles ({', '.join(data['styles'])}),
-64x64, composited on white, no skin-tone variants. Captions from emoji names, short names, Emojibase labels
-and tags, the emoji glyph, and optionally the style ("…, twemoji style").
-
-| package | used for | licence | attribution |
-|---|---|---|---|
-{sources}
-
-## Measured
-Command: `{met['command']}` ({met['sampler']}).
-
-| metric | value |
-|---|---|
-| CLIP zero-shot prompt fidelity, generated images, top-1 / top-5 over {fid['n']} concepts | {fid['top1']:.1%} / {fid['top5']:.1%} |
-| the same on the real images (the ceiling this CLIP allows) | {ceil['top1']:.1%} / {ceil['top5']:.1%} |
-| CLIP text-to-image retrieval on the training images, top-1 / top-5 | {ret.get('top1', float('nan')):.1%} / {ret.get('top5', float('nan')):.1%} |
-
-32 fixed prompts, seeds 0-31 (`samples-grid.png`; prompts in `training/evaluate.py`):
-
-![samples](samples-grid.png)
-
-## Limitations
-- Trained {f"on a 2-core CPU for {tr['clip_minutes'] + tr['unet_minutes']:.0f} minutes: it learns colours, rough layouts and some concepts (faces, hearts, flags), not clean shapes, and its images stay grainy. A GPU run (`training/configs/gpu.json`) is needed for a model that draws recognisable emoji" if tr['hardware'] == 'cpu' else 'for minutes on one GPU'}.
-- Knows only emoji concepts; other prompts fall back to hashed word ids and give generic results.
-- 64x64 pixels by design (so it runs live on a CPU in the browser).
-"""
-    (models / "MODEL_CARD.md").write_text(card, "utf-8")
+    if args.cmd == "measure":
+        if args.chunk is None:
+            args.chunk = 256 if torch.cuda.is_available() else 16
+        measure(args)
+    elif args.cmd == "card":
+        from model_card import write_card
+        write_card(args.models, args.metrics, args.quick_metrics, args.checkpoints)
+    else:
+        write_concepts(args)
 
 
 if __name__ == "__main__":

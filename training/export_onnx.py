@@ -38,6 +38,15 @@ class TextEncoderOnnx(torch.nn.Module):
         return self.text(input_ids)
 
 
+class ImageEncoderOnnx(torch.nn.Module):
+    def __init__(self, image):
+        super().__init__()
+        self.image = image
+
+    def forward(self, pixels):
+        return torch.nn.functional.normalize(self.image(pixels), dim=-1)
+
+
 def file_entry(path: Path) -> dict:
     data = path.read_bytes()
     return {"file": path.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
@@ -55,6 +64,20 @@ def export_text_encoder(clip, tok, path: Path) -> dict:
             "inputs": [{"name": "input_ids", "dtype": "int32", "shape": ["batch", L]}],
             "outputs": [{"name": "hidden_states", "dtype": "float32", "shape": ["batch", L, W]},
                         {"name": "pooled", "dtype": "float32", "shape": ["batch", E]}]}
+
+
+def export_image_encoder(clip, path: Path) -> dict:
+    x = torch.rand(2, 3, 64, 64) * 2 - 1
+    torch.onnx.export(ImageEncoderOnnx(clip.image).eval(), (x,), str(path), opset_version=OPSET,
+                      input_names=["pixels"], output_names=["embedding"],
+                      dynamic_axes={"pixels": {0: "batch"}, "embedding": {0: "batch"}}, do_constant_folding=True)
+    store_fp16(path)
+    return {**file_entry(path), "parameters": sum(p.numel() for p in clip.image.parameters()),
+            "logit_scale": round(float(clip.logit_scale.exp().clamp(max=100)), 4),
+            "inputs": [{"name": "pixels", "dtype": "float32", "shape": ["batch", 3, 64, 64]}],
+            "outputs": [{"name": "embedding", "dtype": "float32", "shape": ["batch", clip.image.cfg.embed_dim]}],
+            "note": "unit-length CLIP image embedding of an image in [-1, 1]; compare with the text encoder's "
+                    "pooled output (normalised) by cosine"}
 
 
 def export_unet(unet, ck, L: int, path: Path) -> dict:
@@ -109,6 +132,7 @@ def main() -> None:
     (args.out / "tokenizer.json").write_text(json.dumps(tok.to_json(), ensure_ascii=False), "utf-8")
     text_entry = export_text_encoder(clip, tok, args.out / "text_encoder.onnx")
     unet_entry = export_unet(unet, unet_ck, tok.max_length, args.out / "unet.onnx")
+    image_entry = export_image_encoder(clip, args.out / "image_encoder.onnx")
     dataset = load_dataset(args.data)
     meta = dataset[3]
     manifest = {
@@ -122,6 +146,7 @@ def main() -> None:
         "tokenizer": {"file": "tokenizer.json", "type": "word-fnv1a", "max_length": tok.max_length},
         "text_encoder": text_entry,
         "unet": unet_entry,
+        "image_encoder": image_entry,
         "uncond_prompt": "",
         "defaults": {"steps": 30, "guidance": 4.0, "seed": 1, "prompt": "cat face"},
         "samples": export_samples(dataset, args.out),
@@ -133,6 +158,9 @@ def main() -> None:
             "unet_minutes": round(unet_ck["minutes"], 2), "unet_steps": unet_ck["steps"],
             "unet_images_seen": unet_ck.get("images_seen", 0),
             "unet_final_loss": round(unet_ck.get("final_loss", float("nan")), 5),
+            "unet_throughput": unet_ck.get("throughput", {}),
+            "unet_processes": unet_ck.get("processes", 1),
+            "clip_batch": clip_ck.get("batch"), "clip_seeded_words": clip_ck.get("seeded_words", 0),
             "note": args.training_note,
         },
         "metrics": {"clip_text_to_image_retrieval_train": clip_ck.get("retrieval", {})},
@@ -149,9 +177,10 @@ def main() -> None:
             if name == "unet.pt":
                 ck.pop("state_dict")  # resume from the EMA weights only; halves the file
             torch.save(ck, args.checkpoints / name)
-    total = text_entry["bytes"] + unet_entry["bytes"]
+    total = text_entry["bytes"] + unet_entry["bytes"] + image_entry["bytes"]
     print(f"exported to {args.out}: text_encoder {text_entry['bytes'] / 1e6:.2f} MB, "
-          f"unet {unet_entry['bytes'] / 1e6:.2f} MB, total {total / 1e6:.2f} MB")
+          f"unet {unet_entry['bytes'] / 1e6:.2f} MB, image_encoder {image_entry['bytes'] / 1e6:.2f} MB, "
+          f"total {total / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":

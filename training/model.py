@@ -22,6 +22,7 @@ class TextConfig:
     layers: int = 4
     heads: int = 4
     embed_dim: int = 128   # CLIP joint embedding size
+    word_dim: int = 0      # > 0: word embeddings of this size (seeded with GloVe vectors) projected to width
 
 
 @dataclass
@@ -102,7 +103,10 @@ class TextEncoder(nn.Module):
     def __init__(self, cfg: TextConfig):
         super().__init__()
         self.cfg = cfg
-        self.tok = nn.Embedding(cfg.vocab_size, cfg.width)
+        self.tok = nn.Embedding(cfg.vocab_size, cfg.word_dim or cfg.width)
+        # With word_dim the table holds (GloVe-seeded) word vectors and one shared projection maps them to
+        # the transformer's width, so a word no caption contains still lands near words of like meaning.
+        self.tok_proj = nn.Linear(cfg.word_dim, cfg.width, bias=False) if cfg.word_dim else None
         self.pos = nn.Parameter(torch.zeros(1, cfg.max_length, cfg.width))
         nn.init.normal_(self.tok.weight, std=0.02)
         nn.init.normal_(self.pos, std=0.01)
@@ -113,7 +117,10 @@ class TextEncoder(nn.Module):
     def forward(self, ids: torch.Tensor):
         keep = (ids != 0).to(torch.float32)                      # (B, L) 1 = token, 0 = pad
         bias = ((1.0 - keep) * -1e4)[:, None, None, :]           # (B, 1, 1, L)
-        x = self.tok(ids) + self.pos                             # (B, L, W)
+        x = self.tok(ids)
+        if self.tok_proj is not None:
+            x = self.tok_proj(x)
+        x = x + self.pos                                         # (B, L, W)
         for blk in self.blocks:
             x = blk(x, bias)
         x = self.ln(x)
@@ -142,6 +149,23 @@ class ImageEncoder(nn.Module):
 
     def forward(self, x):
         return self.proj(self.net(x).mean(dim=(2, 3)))
+
+
+def seed_word_vectors(text: "TextEncoder", vocab: dict[str, int], vectors: dict[str, "np.ndarray"]) -> int:
+    """Set the embedding rows of vocabulary words that have a GloVe vector to that vector, scaled so the
+    mean row norm is 1; other rows (hash buckets, specials, words without a vector) keep a random init of
+    the same scale. Returns how many rows were seeded."""
+    import numpy as np
+    dim = text.tok.weight.shape[1]
+    found = {i: vectors[w] for w, i in vocab.items() if w in vectors}
+    if not found:
+        return 0
+    scale = 1.0 / float(np.mean([np.linalg.norm(v) for v in found.values()]))
+    with torch.no_grad():
+        nn.init.normal_(text.tok.weight, std=1.0 / math.sqrt(dim))
+        rows = torch.tensor(list(found), dtype=torch.long)
+        text.tok.weight[rows] = torch.from_numpy(np.stack(list(found.values()))[:, :dim] * scale).float()
+    return len(found)
 
 
 class CLIP(nn.Module):

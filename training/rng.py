@@ -39,3 +39,28 @@ class Mulberry32:
                 out[i + 1] = r * math.sin(2.0 * math.pi * u2)
             i += 2
         return out
+
+
+def normals_batch(seeds: list[int], count: int) -> np.ndarray:
+    """float32 [len(seeds), count]: row i equals Mulberry32(seeds[i]).normals(count), computed for all
+    seeds at once with numpy (the same uint32 arithmetic in uint64 with masks)."""
+    mask = np.uint64(0xFFFFFFFF)
+    state = np.array([s & 0xFFFFFFFF for s in seeds], dtype=np.uint64)
+
+    def next_uint32() -> np.ndarray:
+        nonlocal state
+        state = (state + np.uint64(0x6D2B79F5)) & mask
+        a = state
+        t = ((a ^ (a >> np.uint64(15))) * (a | np.uint64(1))) & mask
+        t = ((t + (((t ^ (t >> np.uint64(7))) * (t | np.uint64(61))) & mask)) & mask) ^ t
+        return (t ^ (t >> np.uint64(14))) & mask
+
+    pairs = (count + 1) // 2
+    out = np.empty((len(seeds), 2 * pairs), dtype=np.float64)
+    for j in range(pairs):
+        u1 = (next_uint32().astype(np.float64) + 0.5) / _TWO32
+        u2 = (next_uint32().astype(np.float64) + 0.5) / _TWO32
+        r = np.sqrt(-2.0 * np.log(u1))
+        out[:, 2 * j] = r * np.cos(2.0 * np.pi * u2)
+        out[:, 2 * j + 1] = r * np.sin(2.0 * np.pi * u2)
+    return out[:, :count].astype(np.float32)

@@ -1,15 +1,24 @@
-"""Train the CLIP-style encoders, then the text-conditioned U-Net. Time-budgeted, resumable.
+"""Train the CLIP-style encoders, then the text-conditioned U-Net. Time-budgeted, resumable, GPU-efficient.
 
   /usr/bin/python3 training/train.py --config training/configs/cpu.json --out training/runs/cpu
   python training/train.py --config training/configs/gpu.json --out runs/gpu --resume training/checkpoints
+  torchrun --nproc_per_node 8 training/train.py --config training/configs/gpu.json --out runs/gpu ...
 
-Stage 1 (clip): a text transformer and an image CNN trained contrastively (InfoNCE over a batch of
-distinct concepts, each with one random style's image and one random caption). Stage 2 (unet): the text
+Stage 0 (optional, --holdout-style NAME): CLIP trained without one vendor style, then measured on it:
+text->image retrieval over the concepts drawn in that style (how well the encoders generalise to artwork
+they never saw). Its weights are thrown away. Stage 1 (clip): a text transformer (word vectors seeded
+with GloVe) and an image CNN trained contrastively (InfoNCE over a batch of distinct concepts, each with
+one random style's image, augmented on the device, and one of its captions). Stage 2 (unet): the text
 encoder is frozen; the U-Net learns to predict v from x_t, t and the token states, with the caption
-dropped to "" 10% of the time for classifier-free guidance. Each stage stops at its step or minute
-budget, whichever comes first, saving clip.pt / unet.pt (with the configs needed to rebuild) on the way.
-With --resume DIR the stages start from DIR/clip.pt and DIR/unet.pt (the shipped checkpoints), so short
-GPU runs add up; a resumed run keeps the shipped tokenizer so the text encoder's ids stay valid.
+dropped to "" for classifier-free guidance.
+
+Everything a step needs lives on the device: the images (uint8), a bank of pre-tokenised captions per
+image, the noise. On CUDA the U-Net runs in bf16 autocast, channels_last, under torch.compile, with a
+fused AdamW and a foreach EMA; the loss is read back only when logging. Each stage stops at its step or
+minute budget, saving clip.pt / unet.pt (with the configs needed to rebuild) on the way. Under torchrun
+the U-Net stage runs data-parallel (DistributedDataParallel, one process per GPU); rank 0 logs and saves.
+With --resume DIR the stages start from DIR/clip.pt and DIR/unet.pt, so short GPU runs add up; a resumed
+run keeps the shipped tokenizer so the text encoder's ids stay valid.
 """
 from __future__ import annotations
 
@@ -17,21 +26,38 @@ import argparse
 import copy
 import json
 import math
+import os
 import random
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (load_clip, load_config, load_dataset, load_unet, pick_device, text_config,
-                    to_model_range, unet_config)
+                    unet_config)
+from data.build_glove import load_glove
 from data.captions import all_caption_texts, sample_caption
-from model import CLIP, ImageConfig, UNet, config_dict, count_parameters, unet_gflops
+from model import CLIP, ImageConfig, UNet, config_dict, count_parameters, seed_word_vectors, unet_gflops
 from schedule import cosine_alphas_cumprod
 from tokenizer import Tokenizer
+
+# Dense bf16 tensor-core peaks (no sparsity), in FLOP/s, from the vendors' data sheets.
+PEAK_BF16 = {"H100 SXM": 989.4e12, "H100 PCIe": 756.5e12, "H100 NVL": 835.5e12, "H100": 989.4e12,
+             "H200": 989.4e12, "A100": 312e12, "L4": 121e12, "A10": 125e12}
+
+
+def peak_flops(device: torch.device) -> tuple[str, float | None]:
+    if device.type != "cuda":
+        return "cpu", None
+    name = torch.cuda.get_device_name(device)
+    for key, peak in PEAK_BF16.items():
+        if all(part in name for part in key.split()):
+            return name, peak
+    return name, None
 
 
 def lr_at(step: int, frac: float, peak: float, warmup: int) -> float:
@@ -41,161 +67,410 @@ def lr_at(step: int, frac: float, peak: float, warmup: int) -> float:
 
 
 class Log:
-    def __init__(self, path: Path):
-        self.f = open(path, "a", encoding="utf-8")
+    def __init__(self, path: Path | None):
+        self.f = open(path, "a", encoding="utf-8") if path else None
 
     def __call__(self, **row):
+        if self.f is None:
+            return
         self.f.write(json.dumps(row) + "\n")
         self.f.flush()
         print(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
 
 
-def encode_captions(tok: Tokenizer, captions: list[str], device) -> torch.Tensor:
-    return torch.tensor([tok.encode(c) for c in captions], dtype=torch.int32, device=device)
+# ----------------------------------------------------------------------------------------------------
+# Distributed set-up (torchrun sets WORLD_SIZE, RANK, LOCAL_RANK)
+
+
+class Dist:
+    def __init__(self):
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        if self.world > 1:
+            import torch.distributed as dist
+            dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+            if torch.cuda.is_available():
+                local = int(os.environ.get("LOCAL_RANK", "0"))
+                torch.cuda.set_device(local)
+                self.device = torch.device("cuda", local)
+            else:
+                torch.set_num_threads(max(1, (os.cpu_count() or 1) // self.world))
+                self.device = torch.device("cpu")
+        else:
+            self.device = pick_device()
+        self.main = self.rank == 0
+
+    def barrier(self):
+        if self.world > 1:
+            import torch.distributed as dist
+            dist.barrier()
+
+    def close(self):
+        if self.world > 1:
+            import torch.distributed as dist
+            dist.destroy_process_group()
+
+
+# ----------------------------------------------------------------------------------------------------
+# Data on the device
+
+
+def caption_bank(tok: Tokenizer, meta: dict, concept: np.ndarray, style: np.ndarray, per_image: int,
+                 seed: int) -> torch.Tensor:
+    """int32 [N, per_image, L]: captions sampled ahead of time for every image, so a training step picks
+    its captions with one gather on the device instead of a Python loop."""
+    rng = random.Random(seed)
+    cache: dict[str, list[int]] = {}
+    out = np.zeros((len(concept), per_image, tok.max_length), np.int32)
+    for i in range(len(concept)):
+        c, s = meta["concepts"][int(concept[i])], meta["styles"][int(style[i])]
+        for j in range(per_image):
+            text = sample_caption(c, s, rng)
+            ids = cache.get(text)
+            if ids is None:
+                ids = cache[text] = tok.encode(text)
+            out[i, j] = ids
+    return torch.from_numpy(out)
+
+
+def images_on(device, images_u8: np.ndarray) -> torch.Tensor:
+    """uint8 [N, H, W, 3] -> uint8 [N, 3, H, W] on the device (converted to [-1, 1] per batch)."""
+    return torch.from_numpy(images_u8).to(device).permute(0, 3, 1, 2).contiguous()
+
+
+def to_unit(x_u8: torch.Tensor) -> torch.Tensor:
+    return x_u8.float().div_(127.5).sub_(1.0)
+
+
+def augment(x: torch.Tensor, gen: torch.Generator, scale=(0.8, 1.05), shift=0.08, contrast=0.1) -> torch.Tensor:
+    """Random zoom, shift and contrast on the device; uncovered borders are white (the images' background).
+    No flips and no hue changes: arrows point somewhere, and colour is part of the concept ("blue heart")."""
+    B = x.shape[0]
+    u = torch.rand(B, 4, device=x.device, generator=gen)
+    s = 1.0 / (scale[0] + (scale[1] - scale[0]) * u[:, 0])
+    theta = torch.zeros(B, 2, 3, device=x.device)
+    theta[:, 0, 0] = s
+    theta[:, 1, 1] = s
+    theta[:, 0, 2] = (u[:, 1] * 2 - 1) * shift * 2
+    theta[:, 1, 2] = (u[:, 2] * 2 - 1) * shift * 2
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    y = F.grid_sample(x - 1.0, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1.0
+    c = 1.0 + (u[:, 3] * 2 - 1)[:, None, None, None] * contrast
+    return ((y - 1.0) * c + 1.0).clamp(-1.0, 1.0)
+
+
+# ----------------------------------------------------------------------------------------------------
+# Stage 1: CLIP
 
 
 @torch.no_grad()
-def clip_retrieval(clip: CLIP, tok: Tokenizer, images: torch.Tensor, concept, meta, device) -> dict:
+def embed_images(clip: CLIP, images: torch.Tensor, rows=None) -> torch.Tensor:
+    rows = torch.arange(len(images)) if rows is None else torch.as_tensor(rows)
+    return torch.cat([F.normalize(clip.image(to_unit(images[rows[i:i + 512].to(images.device)])), dim=-1)
+                      for i in range(0, len(rows), 512)])
+
+
+@torch.no_grad()
+def embed_texts(clip: CLIP, tok: Tokenizer, texts: list[str], device) -> torch.Tensor:
+    return torch.cat([F.normalize(clip.text(torch.tensor([tok.encode(t) for t in texts[i:i + 512]],
+                                                         dtype=torch.int32, device=device))[1], dim=-1)
+                      for i in range(0, len(texts), 512)])
+
+
+@torch.no_grad()
+def clip_retrieval(clip: CLIP, tok: Tokenizer, images: torch.Tensor, concept: np.ndarray, style: np.ndarray,
+                   meta: dict, only_style: int | None = None) -> dict:
     """Text->image retrieval over concepts: for each concept's first name, is an image of that concept
-    the nearest (top-1) / among the 5 nearest (top-5) of all images? On the training images."""
+    the nearest (top-1) / among the 5 nearest (top-5) images? Over all images, or over one style's images
+    (one per concept) when only_style is given."""
+    was_training = clip.training
     clip.eval()
-    img_emb = torch.cat([F.normalize(clip.image(images[i:i + 256].to(device)), dim=-1)
-                         for i in range(0, len(images), 256)])
-    names = [c["names"][0] for c in meta["concepts"]]
-    txt_emb = torch.cat([F.normalize(clip.text(encode_captions(tok, names[i:i + 256], device))[1], dim=-1)
-                         for i in range(0, len(names), 256)])
-    sims = txt_emb @ img_emb.T                                   # (concepts, images)
-    top = sims.topk(5, dim=1).indices.cpu()
-    owner = torch.as_tensor(concept)[top]                        # concept of each retrieved image
-    want = torch.arange(len(names))[:, None]
-    clip.train()
-    return {"top1": float((owner[:, 0] == want[:, 0]).float().mean()),
-            "top5": float((owner == want).any(1).float().mean()), "concepts": len(names)}
+    rows = np.arange(len(concept)) if only_style is None else np.flatnonzero(style == only_style)
+    owner_of_row = torch.as_tensor(concept[rows].astype(np.int64))
+    wanted = sorted(set(owner_of_row.tolist()))
+    img = embed_images(clip, images, rows)
+    txt = embed_texts(clip, tok, [meta["concepts"][k]["names"][0] for k in wanted], images.device)
+    top = (txt @ img.T).topk(5, dim=1).indices.cpu()
+    owner = owner_of_row[top]
+    want = torch.tensor(wanted)[:, None]
+    clip.train(was_training)
+    return {"top1": round(float((owner[:, 0] == want[:, 0]).float().mean()), 4),
+            "top5": round(float((owner == want).any(1).float().mean()), 4), "concepts": len(wanted),
+            "images": len(rows), "style": "all" if only_style is None else meta["styles"][only_style]}
 
 
-def train_clip(cfg, args, images_u8, concept, style, meta, device, log) -> tuple[CLIP, Tokenizer]:
+def new_clip(cfg: dict, meta: dict, data_dir: Path, device) -> tuple[CLIP, Tokenizer, int]:
+    """A fresh CLIP whose vocabulary is the caption words plus the GloVe file's words (if built), with
+    the word vectors seeded from GloVe when the config asks for word_dim."""
+    glove = load_glove(data_dir) if cfg["text"].get("word_dim") else None
+    texts = all_caption_texts(meta["concepts"], meta["styles"]) + (sorted(glove) if glove else [])
+    tok = Tokenizer.build(texts)
+    ic = dict(cfg["image"])
+    ic["channels"] = tuple(ic["channels"])
+    clip = CLIP(text_config(cfg, tok), ImageConfig(**ic))
+    seeded = seed_word_vectors(clip.text, tok.vocab, glove) if glove else 0
+    return clip.to(device), tok, seeded
+
+
+def train_clip(cfg, args, images, concept, style, meta, device, log, exclude_style: int | None = None,
+               minutes: float | None = None, resume: bool = True) -> tuple[CLIP, Tokenizer, dict]:
     c = cfg["clip"]
-    prev_steps, prev_minutes = 0, 0.0
-    if args.resume and (args.resume / "clip.pt").exists():
+    prev_steps, prev_minutes, seeded = 0, 0.0, 0
+    if resume and args.resume and (args.resume / "clip.pt").exists():
         clip, tok, ck = load_clip(args.resume / "clip.pt", device)
         prev_steps, prev_minutes = ck.get("steps", 0), ck.get("minutes", 0.0)
-        clip.train()
         print(f"clip: resumed from {args.resume / 'clip.pt'}")
     else:
-        tok = Tokenizer.build(all_caption_texts(meta["concepts"], meta["styles"]))
-        ic = dict(cfg["image"])
-        ic["channels"] = tuple(ic["channels"])
-        clip = CLIP(text_config(cfg, tok), ImageConfig(**ic)).to(device)  # a resumed CLIP keeps its own configs
-    images = to_model_range(images_u8)
+        clip, tok, seeded = new_clip(cfg, meta, args.data, device)  # a resumed CLIP keeps its own configs
+        print(f"clip: new, vocabulary {len(tok.vocab)} words, {seeded} seeded with GloVe vectors")
+    clip.train()
+    keep = np.ones(len(concept), bool) if exclude_style is None else style != exclude_style
+    rows = np.flatnonzero(keep)
+    # concept -> its usable image rows, as a padded table on the device so a batch is sampled there
     by_concept: dict[int, list[int]] = {}
-    for i, k in enumerate(concept.tolist()):
-        by_concept.setdefault(k, []).append(i)
+    for i in rows.tolist():
+        by_concept.setdefault(int(concept[i]), []).append(i)
     concepts = sorted(by_concept)
-    opt = torch.optim.AdamW(clip.parameters(), lr=c["lr"], weight_decay=0.05)
-    rng = random.Random(args.seed)
+    width = max(len(v) for v in by_concept.values())
+    table = torch.tensor([by_concept[k] + [by_concept[k][0]] * (width - len(by_concept[k])) for k in concepts],
+                         device=device)
+    counts = torch.tensor([len(by_concept[k]) for k in concepts], device=device)
+    bank = caption_bank(tok, meta, concept, style, c.get("captions_per_image", 8), args.seed).to(device)
+    emb_params = [clip.text.tok.weight]
+    other = [p for p in clip.parameters() if p is not clip.text.tok.weight]
+    opt = torch.optim.AdamW([{"params": other, "weight_decay": 0.05, "lr_scale": 1.0},
+                             # no decay on word vectors: a word no caption has keeps its GloVe vector
+                             {"params": emb_params, "weight_decay": 0.0, "lr_scale": c.get("word_lr_scale", 0.3)}],
+                            lr=c["lr"])
+    gen = torch.Generator(device=device)
+    gen.manual_seed(args.seed)
+    batch = min(c["batch"], len(concepts))
+    use_bf16 = device.type == "cuda"
     t0, step = time.time(), 0
-    budget = c["minutes"] * 60
+    budget = (c["minutes"] if minutes is None else minutes) * 60
     while step < c["steps"] and time.time() - t0 < budget:
         frac = max(step / c["steps"], (time.time() - t0) / budget)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, frac, c["lr"], 50)
-        batch = rng.sample(concepts, k=min(c["batch"], len(concepts)))
-        idx = [rng.choice(by_concept[k]) for k in batch]
-        caps = [sample_caption(meta["concepts"][k], meta["styles"][style[i]], rng) for k, i in zip(batch, idx)]
-        x = images[idx].to(device)
-        img = F.normalize(clip.image(x), dim=-1)
-        txt = F.normalize(clip.text(encode_captions(tok, caps, device))[1], dim=-1)
+            g["lr"] = lr_at(step, frac, c["lr"], 100) * g["lr_scale"]
+        pick = torch.randperm(len(concepts), device=device, generator=gen)[:batch]
+        col = (torch.rand(batch, device=device, generator=gen) * counts[pick]).long()
+        idx = table[pick, col]
+        ids = bank[idx, torch.randint(0, bank.shape[1], (batch,), device=device, generator=gen)]
+        x = to_unit(images[idx])
+        if c.get("augment", True):
+            x = augment(x, gen)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
+            img = F.normalize(clip.image(x).float(), dim=-1)
+            txt = F.normalize(clip.text(ids)[1].float(), dim=-1)
         logits = clip.logit_scale.exp().clamp(max=100) * img @ txt.T
-        target = torch.arange(len(batch), device=device)
+        target = torch.arange(batch, device=device)
         loss = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        if step % 50 == 0:
+        if step % 100 == 0:
             log(stage="clip", step=step, loss=loss.item(), minutes=(time.time() - t0) / 60)
         step += 1
-    ret = clip_retrieval(clip, tok, images, concept, meta, device)
-    log(stage="clip", step=step, done=True, minutes=(time.time() - t0) / 60, **{f"retrieval_{k}": v for k, v in ret.items()})
+    minutes_run = (time.time() - t0) / 60
+    info = {"steps": prev_steps + step, "minutes": prev_minutes + minutes_run, "batch": batch,
+            "seeded_words": seeded, "retrieval": clip_retrieval(clip, tok, images, concept, style, meta)}
+    if exclude_style is not None:
+        info["heldout_retrieval"] = clip_retrieval(clip, tok, images, concept, style, meta, only_style=exclude_style)
+    log(stage="clip", step=step, done=True, minutes=minutes_run,
+        **{f"{k}_{m}": v for k in ("retrieval", "heldout_retrieval") if k in info for m, v in info[k].items()})
+    return clip.eval(), tok, info
+
+
+def save_clip(clip: CLIP, tok: Tokenizer, info: dict, path: Path) -> None:
+    tmp = path.with_suffix(".tmp")
     torch.save({"text_config": config_dict(clip.text.cfg), "image_config": config_dict(clip.image.cfg),
-                "tokenizer": tok.to_json(), "state_dict": clip.state_dict(), "steps": prev_steps + step,
-                "minutes": prev_minutes + (time.time() - t0) / 60, "retrieval": ret}, args.out / "clip.pt")
-    return clip.eval(), tok
+                "tokenizer": tok.to_json(), "state_dict": clip.state_dict(), **info}, tmp)
+    tmp.replace(path)
 
 
-def train_unet(cfg, args, images_u8, concept, style, meta, clip, tok, device, log) -> None:
+# ----------------------------------------------------------------------------------------------------
+# Stage 2: U-Net
+
+
+def ema_update(ema_params: list, params: list, decay: float) -> None:
+    with torch.no_grad():
+        if hasattr(torch, "_foreach_lerp_"):
+            torch._foreach_lerp_(ema_params, params, 1.0 - decay)
+        else:
+            for pe, p in zip(ema_params, params):
+                pe.lerp_(p, 1.0 - decay)
+
+
+def make_optimizer(params, lr: float, device) -> torch.optim.Optimizer:
+    if device.type == "cuda":
+        try:
+            return torch.optim.AdamW(params, lr=lr, weight_decay=0.0, fused=True)
+        except (TypeError, RuntimeError):
+            pass
+    return torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+
+
+def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, log) -> dict:
     c = cfg["train"]
+    device = dist.device
     text = clip.text.eval().requires_grad_(False)
     prev_minutes, prev_steps, prev_images = 0.0, 0, 0
     if args.resume and (args.resume / "unet.pt").exists():
         unet, ck = load_unet(args.resume / "unet.pt", device, ema=True)
         prev_minutes, prev_steps = ck.get("minutes", 0.0), ck.get("steps", 0)
         prev_images = ck.get("images_seen", 0)
-        print(f"unet: resumed from {args.resume / 'unet.pt'} ({prev_steps} steps, {prev_minutes:.1f} min)")
+        if dist.main:
+            print(f"unet: resumed from {args.resume / 'unet.pt'} ({prev_steps} steps, {prev_minutes:.1f} min)")
     else:
+        torch.manual_seed(args.seed)  # the same initial weights on every rank
         unet = UNet(unet_config(cfg, text.cfg.width)).to(device)
     unet.train()
     ema = copy.deepcopy(unet).eval().requires_grad_(False)
-    gflops = unet_gflops(copy.deepcopy(unet).cpu(), tok.max_length)
-    print(f"unet: {count_parameters(unet) / 1e6:.2f}M parameters, {gflops:.3f} GFLOPs per image-step")
+    gflops = unet_gflops(copy.deepcopy(unet).cpu().float(), tok.max_length)
+    params_n = count_parameters(unet)
+    cuda = device.type == "cuda"
+    if cuda:
+        unet = unet.to(memory_format=torch.channels_last)
+    model = unet
+    if dist.world > 1:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        model = DDP(unet, device_ids=[device.index] if cuda else None)
+    compiled = False
+    if cuda and c.get("compile", True) and hasattr(torch, "compile"):
+        model = torch.compile(model)
+        compiled = True
+    device_name, peak = peak_flops(device)
+    if dist.main:
+        print(f"unet: {params_n / 1e6:.2f}M parameters, {gflops:.3f} GFLOPs per image-step; device {device_name}, "
+              f"{dist.world} process(es), batch {c['batch']} per process, compile={compiled}, "
+              f"bf16={cuda}, channels_last={cuda}")
     ab = torch.tensor(cosine_alphas_cumprod(), dtype=torch.float32, device=device)
-    images = to_model_range(images_u8).to(device)
-    rng = random.Random(args.seed + 1)
-    opt = torch.optim.AdamW(unet.parameters(), lr=c["lr"], weight_decay=0.0)
-    use_bf16 = device.type == "cuda"
+    bank = caption_bank(tok, meta, concept, style, c.get("captions_per_image", 16), args.seed + 7).to(device)
+    uncond = torch.tensor(tok.encode(""), dtype=torch.int32, device=device)
+    gen = torch.Generator(device=device)
+    gen.manual_seed(args.seed + 1000 * (dist.rank + 1))
+    opt = make_optimizer(unet.parameters(), c["lr"], device)
+    params, ema_params = list(unet.parameters()), list(ema.parameters())
+    B = c["batch"]
     t0, step, last_save, last_log, seen = time.time(), 0, time.time(), time.time(), 0
     budget = c["minutes"] * 60
-    losses = []
+    loss_sum = torch.zeros((), device=device)
+    loss_n, recent = 0, []
+    warm_steps = c.get("throughput_after_steps", 30)  # compile and warm-up steps are left out of images/s
+    tp_t0, tp_step = None, 0
+    best_tp = {}
+
+    def batch_on_device():
+        idx = torch.randint(0, len(images), (B,), device=device, generator=gen)
+        x0 = to_unit(images[idx])
+        if c.get("augment", False):
+            x0 = augment(x0, gen, scale=(0.95, 1.0), shift=0.02, contrast=0.0)
+        ids = bank[idx, torch.randint(0, bank.shape[1], (B,), device=device, generator=gen)]
+        drop = torch.rand(B, device=device, generator=gen) < c["cfg_dropout"]
+        ids = torch.where(drop[:, None], uncond[None], ids)
+        t = torch.randint(0, len(ab), (B,), device=device, generator=gen)
+        noise = torch.randn(x0.shape, device=device, generator=gen)
+        a = ab[t].sqrt()[:, None, None, None]
+        s = (1 - ab[t]).sqrt()[:, None, None, None]
+        return a * x0 + s * noise, t, ids, a * noise - s * x0
 
     def save():
-        torch.save({"unet_config": config_dict(unet.cfg), "state_dict": unet.state_dict(),
-                    "ema": ema.state_dict(), "steps": prev_steps + step, "images_seen": prev_images + seen,
+        if not dist.main:
+            return
+        path = args.out / "unet.pt"
+        tmp = path.with_suffix(".tmp")
+        sd = {k: v.contiguous() for k, v in unet.state_dict().items()}
+        esd = {k: v.contiguous() for k, v in ema.state_dict().items()}
+        torch.save({"unet_config": config_dict(unet.cfg), "state_dict": sd, "ema": esd,
+                    "steps": prev_steps + step, "images_seen": prev_images + seen,
                     "minutes": prev_minutes + (time.time() - t0) / 60, "gflops_per_image": gflops,
-                    "parameters": count_parameters(unet), "device": str(device),
-                    "device_name": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
-                    "final_loss": sum(losses[-200:]) / max(1, len(losses[-200:]))}, args.out / "unet.pt")
+                    "parameters": params_n, "device": str(device), "device_name": device_name,
+                    "processes": dist.world, "throughput": best_tp,
+                    "final_loss": sum(recent[-20:]) / max(1, len(recent[-20:]))}, tmp)
+        tmp.replace(path)
 
     while step < c["steps"] and time.time() - t0 < budget:
         frac = max(step / c["steps"], (time.time() - t0) / budget)
         for g in opt.param_groups:
             g["lr"] = lr_at(step, frac, c["lr"], c["warmup"])
-        idx = torch.randint(0, len(images), (c["batch"],), generator=None).tolist()
-        caps = ["" if rng.random() < c["cfg_dropout"] else
-                sample_caption(meta["concepts"][concept[i]], meta["styles"][style[i]], rng) for i in idx]
-        with torch.no_grad():
-            ctx = text(encode_captions(tok, caps, device))[0]          # (B, L, W)
-        x0 = images[idx]                                              # (B, 3, 64, 64)
-        t = torch.randint(0, len(ab), (len(idx),), device=device)
-        noise = torch.randn_like(x0)
-        a = ab[t].sqrt()[:, None, None, None]
-        s = (1 - ab[t]).sqrt()[:, None, None, None]
-        x_t = a * x0 + s * noise
-        v = a * noise - s * x0
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            pred = unet(x_t, t.float(), ctx)
-        loss = F.mse_loss(pred.float(), v)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(unet.parameters(), 1.0)
+        x_t, t, ids, v = batch_on_device()
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
+            ctx = text(ids)[0]
+        if cuda:
+            x_t = x_t.contiguous(memory_format=torch.channels_last)
+
+        def forward_backward():
+            opt.zero_grad(set_to_none=True)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
+                pred = model(x_t, t.float(), ctx)
+            out = F.mse_loss(pred.float(), v)
+            out.backward()
+            return out
+
+        if compiled and step < 3:
+            try:
+                loss = forward_backward()
+            except Exception as e:  # a compiler problem must not cost the run: go on eagerly
+                print(f"torch.compile failed ({type(e).__name__}: {str(e)[:300]}); continuing in eager mode", flush=True)
+                model = model._orig_mod if hasattr(model, "_orig_mod") else model
+                compiled = False
+                best_tp.clear()
+                loss = forward_backward()
+        else:
+            loss = forward_backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        with torch.no_grad():
-            d = min(c["ema"], (1 + step) / (10 + step))
-            for pe, p in zip(ema.parameters(), unet.parameters()):
-                pe.lerp_(p, 1 - d)
-        losses.append(loss.item())
+        ema_update(ema_params, params, min(c["ema"], (1 + step) / (10 + step)))
+        loss_sum += loss.detach()
+        loss_n += 1
         step += 1
-        seen += len(idx)
-        if time.time() - last_log > 30 or step == 1:
+        seen += B * dist.world
+        if step == warm_steps:
+            if cuda:
+                torch.cuda.synchronize()
+            tp_t0, tp_step = time.time(), step
+        if time.time() - last_log > c.get("log_every_s", 30) or step == 1:
+            mean_loss = (loss_sum / loss_n).item()  # the only host sync of the loop
+            recent.append(mean_loss)
+            loss_sum.zero_()
+            loss_n = 0
             el = time.time() - t0
-            log(stage="unet", step=prev_steps + step, loss=sum(losses[-100:]) / len(losses[-100:]),
-                lr=opt.param_groups[0]["lr"], minutes=el / 60, images_per_s=seen / el)
+            row = {"stage": "unet", "step": prev_steps + step, "loss": mean_loss, "lr": opt.param_groups[0]["lr"],
+                   "minutes": el / 60}
+            if tp_t0 is not None and step > tp_step:
+                ips = (step - tp_step) * B * dist.world / (time.time() - tp_t0)
+                tflops = ips * 3 * gflops * 1e9 / 1e12  # forward + backward ~ 3x the forward's FLOPs
+                best_tp = {"images_per_s": round(ips, 1), "tflops": round(tflops, 2),
+                           "peak_fraction": round(tflops * 1e12 / peak, 4) if peak else None,
+                           "peak_tflops": peak / 1e12 if peak else None, "device": device_name,
+                           "batch_per_process": B, "processes": dist.world, "compiled": compiled}
+                row.update(images_per_s=ips, tflops=tflops)
+                if peak:
+                    row["peak_fraction"] = tflops * 1e12 / peak
+            if dist.main:
+                log(**row)
             last_log = time.time()
-        if time.time() - last_save > 300:
+        if time.time() - last_save > c.get("save_every_s", 300):
             save()
             last_save = time.time()
+    if cuda:
+        torch.cuda.synchronize()
+    if loss_n:
+        recent.append((loss_sum / loss_n).item())
     save()
     el = time.time() - t0
-    log(stage="unet", step=prev_steps + step, done=True, minutes=el / 60, images_per_s=seen / max(el, 1e-9),
-        loss=sum(losses[-200:]) / max(1, len(losses[-200:])))
+    if dist.main:
+        log(stage="unet", step=prev_steps + step, done=True, minutes=el / 60, images_seen=seen,
+            loss=sum(recent[-20:]) / max(1, len(recent[-20:])))
+        if best_tp:
+            frac_txt = (f", {best_tp['peak_fraction']:.2%} of the {best_tp['peak_tflops']:.0f} TFLOP/s bf16 peak"
+                        if best_tp.get("peak_fraction") else "")
+            print(f"THROUGHPUT {best_tp['images_per_s']:.0f} images/s at 64x64 ({dist.world} x {device_name}, "
+                  f"batch {B}/process), {best_tp['tflops']:.2f} TFLOP/s{frac_txt}", flush=True)
+    return best_tp
+
+
+# ----------------------------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -204,25 +479,60 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "build")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--resume", type=Path, default=None, help="folder with clip.pt / unet.pt to start from")
-    ap.add_argument("--stage", choices=["all", "clip", "unet"], default="all")
+    ap.add_argument("--stage", choices=["all", "clip", "unet", "holdout"], default="all",
+                    help="holdout: only the held-out-style CLIP measurement (needs --holdout-style); it can run "
+                         "beside another process on the same GPU")
+    ap.add_argument("--holdout-style", default=None,
+                    help="first train a throw-away CLIP without this style and measure retrieval on it")
+    ap.add_argument("--fresh-clip", action="store_true", help="train CLIP from scratch even with --resume")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--minutes", type=float, default=None, help="override the U-Net stage's time budget")
+    ap.add_argument("--clip-minutes", type=float, default=None, help="override the CLIP stage's time budget")
     args = ap.parse_args()
     cfg = load_config(args.config)
     if args.minutes is not None:
         cfg["train"]["minutes"] = args.minutes
+    if args.clip_minutes is not None:
+        cfg["clip"]["minutes"] = args.clip_minutes
+    dist = Dist()
     args.out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(args.seed)
-    device = pick_device()
-    images, concept, style, meta = load_dataset(args.data)
-    print(f"{len(images)} images, {len(meta['concepts'])} concepts, device {device}")
-    log = Log(args.out / "log.jsonl")
-    if args.stage in ("all", "clip"):
-        clip, tok = train_clip(cfg, args, images, concept, style, meta, device, log)
-    else:
-        clip, tok, _ = load_clip(args.out / "clip.pt", device)
+    device = dist.device
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True
+    images_u8, concept, style, meta = load_dataset(args.data)
+    images = images_on(device, images_u8)
+    if dist.main:
+        print(f"{len(images)} images, {len(meta['concepts'])} concepts, {len(meta['styles'])} styles, device {device}")
+    log = Log(args.out / "log.jsonl" if dist.main else None)
+    if args.stage == "holdout":
+        if not args.holdout_style:
+            raise SystemExit("--stage holdout needs --holdout-style")
+        s = meta["styles"].index(args.holdout_style)
+        _, _, held = train_clip(cfg, args, images, concept, style, meta, device, Log(args.out / "log-holdout.jsonl"),
+                                exclude_style=s, minutes=cfg["clip"].get("holdout_minutes", cfg["clip"]["minutes"]),
+                                resume=False)
+        (args.out / "clip-holdout.json").write_text(json.dumps(held, indent=1) + "\n", "utf-8")
+        return
+    if args.stage in ("all", "clip") and dist.main:
+        # CLIP is small and quick: rank 0 trains it while the other ranks wait, then all load its file
+        if args.holdout_style:
+            s = meta["styles"].index(args.holdout_style)
+            _, _, held = train_clip(cfg, args, images, concept, style, meta, device, log, exclude_style=s,
+                                    minutes=cfg["clip"].get("holdout_minutes", cfg["clip"]["minutes"]),
+                                    resume=False)
+            (args.out / "clip-holdout.json").write_text(json.dumps(held, indent=1) + "\n", "utf-8")
+        clip, tok, info = train_clip(cfg, args, images, concept, style, meta, device, log,
+                                     resume=not args.fresh_clip)
+        save_clip(clip, tok, info, args.out / "clip.pt")
+    dist.barrier()
+    clip, tok, _ = load_clip(args.out / "clip.pt", device)
     if args.stage in ("all", "unet"):
-        train_unet(cfg, args, images, concept, style, meta, clip, tok, device, log)
+        train_unet(cfg, args, images, concept, style, meta, clip, tok, dist, log)
+    dist.barrier()
+    dist.close()
 
 
 if __name__ == "__main__":

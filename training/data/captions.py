@@ -1,18 +1,29 @@
 """Caption sampling: one training caption for an (emoji concept, style) pair.
 
 Most captions are a name ("cat face"); some add tags ("cat face, pet, animal"); some are the emoji
-glyph itself ("🐱"), so typing an emoji works; some name the style ("cat face, twemoji style").
+glyph itself ("🐱"), so typing an emoji works; some wrap the text in a short template ("an emoji of cat
+face"), so filler words do not throw the model; some name the style ("cat face, twemoji style", "cat face
+in openmoji style").
+
+The evaluation's prompts use a phrasing no template produces ("a picture of …", see
+training/eval_concepts.json), so prompt fidelity is measured on text the model never saw verbatim.
 """
 from __future__ import annotations
 
 import random
 
-STYLE_PHRASE_P = 0.3  # how often the style is named in the caption
+from tokenizer import MAX_LENGTH, split_words
+
+STYLE_PHRASE_P = 0.4  # how often the style is named in the caption
+TEMPLATE_P = 0.2      # how often the text is wrapped in a template
+TEMPLATES = ["an emoji of {}", "{} emoji", "an icon of {}", "a {}", "the {}", "{} icon"]
+STYLE_TEMPLATES = ["{}, {} style", "{} in {} style", "{} ({} style)"]
 
 
 def all_caption_texts(concepts: list[dict], styles: list[str]) -> list[str]:
     """Every word any sampled caption can contain, for building the tokenizer's vocabulary."""
-    out = [f"{s} style" for s in styles]
+    out = [f"{s} style" for s in styles] + [t.format("") for t in TEMPLATES] + \
+        [t.format("", "") for t in STYLE_TEMPLATES]
     for c in concepts:
         out += c["names"] + c["tags"] + ([c["glyph"]] if c.get("glyph") else [])
     return out
@@ -27,6 +38,11 @@ def sample_caption(concept: dict, style: str, rng: random.Random) -> str:
         text = ", ".join([rng.choice(concept["names"])] + tags)
     else:
         text = concept.get("glyph") or rng.choice(concept["names"])
+    if rng.random() < TEMPLATE_P:
+        text = rng.choice(TEMPLATES).format(text)
     if rng.random() < STYLE_PHRASE_P:
-        text += f", {style} style"
+        styled = rng.choice(STYLE_TEMPLATES).format(text, style)
+        if len(split_words(styled)) > MAX_LENGTH - 2:   # the style words would be cut off: keep them
+            styled = rng.choice(STYLE_TEMPLATES).format(min(concept["names"], key=len), style)
+        text = styled
     return text

@@ -24,14 +24,29 @@ def test_smoke_pipeline_end_to_end(tmp_path):
     data, run_dir, models, ck, fixtures = (tmp_path / n for n in ("data", "run", "models", "ck", "fixtures"))
     run(PY, "training/data/build_dataset.py", "--limit", "40", "--out", str(data))
     meta = json.loads((data / "dataset.json").read_text())
-    assert meta["images"] == 80 and len(meta["concepts"]) == 40
-    run(PY, "training/train.py", "--config", "training/configs/smoke.json", "--data", str(data), "--out", str(run_dir))
+    assert meta["images"] == 200 and len(meta["concepts"]) == 40
+    run(PY, "training/data/build_glove.py", "--data", str(data), "--top", "300")
+    run(PY, "training/train.py", "--config", "training/configs/smoke.json", "--data", str(data), "--out", str(run_dir),
+        "--holdout-style", "twemoji")
+    held = json.loads((run_dir / "clip-holdout.json").read_text())
+    assert held["heldout_retrieval"]["style"] == "twemoji" and held["heldout_retrieval"]["concepts"] == 40
     run(PY, "training/export_onnx.py", "--run", str(run_dir), "--out", str(models), "--data", str(data),
         "--checkpoints", str(ck))
     manifest = json.loads((models / "manifest.json").read_text())
     assert len(manifest["schedule"]["alphas_cumprod"]) == 1000
     assert manifest["unet"]["inputs"][0] == {"name": "sample", "dtype": "float32", "shape": ["batch", 3, 64, 64]}
     assert manifest["samples"] and all((models / s["file"]).exists() for s in manifest["samples"])
+    assert (models / "image_encoder.onnx").exists() and manifest["image_encoder"]["outputs"][0]["name"] == "embedding"
+    # the evaluation (every metric, tiny sizes) and the model card built from it
+    run(PY, "training/evaluate.py", "measure", "--checkpoints", str(ck), "--data", str(data), "--preset", "smoke",
+        "--steps", "3", "--out", str(tmp_path / "metrics.json"), "--holdout", str(run_dir / "clip-holdout.json"))
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert 0 <= metrics["prompt_fidelity"]["top1"] <= metrics["prompt_fidelity"]["top5"] <= 1
+    assert metrics["fid_feature_space"]["generated_vs_real"] >= 0 and metrics["style_fidelity"]["prompts"] == 10
+    run(PY, "training/evaluate.py", "card", "--models", str(models), "--metrics", str(tmp_path / "metrics.json"),
+        "--checkpoints", str(ck))
+    assert "prompt fidelity" in (models / "MODEL_CARD.md").read_text()
+    assert json.loads((models / "manifest.json").read_text())["metrics"]["style_fidelity"]["prompts"] == 10
     run(PY, "training/make_fixtures.py", "--checkpoints", str(ck), "--models", str(models), "--out", str(fixtures))
     run("node", "training/check_onnx.mjs", str(models), str(fixtures / "unet-call.json"))
     # a second short run resumes from the exported checkpoints and keeps counting; its config file names
