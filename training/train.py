@@ -325,12 +325,12 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
         torch.manual_seed(args.seed)  # the same initial weights on every rank
         unet = UNet(unet_config(cfg, text.cfg.width)).to(device)
     unet.train()
-    ema = copy.deepcopy(unet).eval().requires_grad_(False)
     gflops = unet_gflops(copy.deepcopy(unet).cpu().float(), tok.max_length)
     params_n = count_parameters(unet)
     cuda = device.type == "cuda"
     if cuda:
         unet = unet.to(memory_format=torch.channels_last)
+    ema = copy.deepcopy(unet).eval().requires_grad_(False)  # same memory format, so the foreach lerp is plain
     model = unet
     if dist.world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
