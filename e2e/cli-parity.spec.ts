@@ -37,4 +37,14 @@ test('the page\'s final image equals the CLI\'s PNG for the same prompt, seed, s
   const max = maxAbsDiff(shown, cli);
   console.log(`page (WASM) vs CLI (onnxruntime-node): max ${max}, mean ${meanAbsDiff(shown, cli).toFixed(4)} levels of 255`);
   expect(max).toBeLessThanOrEqual(1);
+
+  // The page's prompt match (image encoder on the finished image vs the prompt) is the CLI's too.
+  const pageMatch = Number(await page.getByTestId('match-value').textContent());
+  const cliMatch = Number(/match (-?[0-9.]+)/.exec(run.stdout)?.[1]);
+  console.log(`prompt match: page ${pageMatch}, CLI ${cliMatch}`);
+  expect(pageMatch).toBeGreaterThan(0);
+  expect(Math.abs(pageMatch - cliMatch)).toBeLessThanOrEqual(0.001);
+  // Rewinding shows each step's own score.
+  await page.getByLabel('Show step').fill('0');
+  await expect(page.getByTestId('match-value')).toHaveText(/^-?[01]\.[0-9]{3}$/);
 });

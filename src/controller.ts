@@ -89,7 +89,7 @@ function onWorkerEvent(event: WorkerEvent) {
       s.setProgress(event.file, event.loaded, event.total);
       break;
     case 'ready':
-      s.setReady({ backend: event.backend, reason: event.reason, threads: event.threads, loadMs: event.loadMs });
+      s.setReady({ backend: event.backend, reason: event.reason, threads: event.threads, loadMs: event.loadMs, scorer: event.scorer });
       break;
     case 'step':
       s.addFrame(event.id, {
@@ -102,6 +102,7 @@ function onWorkerEvent(event: WorkerEvent) {
         x0: event.x0,
         final: event.final,
         ms: event.ms,
+        match: event.match,
       });
       break;
     case 'complete':

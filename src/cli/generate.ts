@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { chwToRgba } from '../diffusion/image.ts';
 import { generate, validateParams, type GenerateParams } from '../worker/pipeline.ts';
-import { ModelsDirError, openModels, readModelsDir } from './node-models.ts';
+import { matchScore, ModelsDirError, openModels, readModelsDir } from './node-models.ts';
 import { encodePng } from './png.ts';
 
 const HELP = `Generate images with the shipped diffusion model (onnxruntime-node, CPU).
@@ -175,7 +175,10 @@ async function main(argv: string[]): Promise<number> {
     mkdirSync(dirname(resolve(job.out)), { recursive: true });
     writeFileSync(job.out, encodePng(chwToRgba(image!, manifest.resolution, manifest.resolution), manifest.resolution, manifest.resolution));
     const perStep = ((seconds * 1000) / params.steps).toFixed(0);
-    console.log(`${job.out}  ${JSON.stringify(params.prompt)}  ${seconds.toFixed(2)} s (${perStep} ms/step)`);
+    // The page's "prompt match" for the finished image (CLIP cosine), when the model has an image encoder.
+    const match = models.scorer && params.prompt.trim() !== '' ? await matchScore(models.scorer, tokenizer, params.prompt, image!) : null;
+    const matchText = match === null ? '' : `  match ${match.toFixed(4)}`;
+    console.log(`${job.out}  ${JSON.stringify(params.prompt)}  ${seconds.toFixed(2)} s (${perStep} ms/step)${matchText}`);
   }
   return 0;
 }

@@ -34,6 +34,15 @@ export interface UnetSpec extends ModelSpec {
 }
 
 /** A shipped sample image and its caption. */
+/**
+ * The CLIP image encoder (optional): pixels [B, 3, H, W] in [-1, 1] -> unit-length embedding [B, E],
+ * comparable by cosine with the text encoder's `pooled` output [B, E] (normalised).
+ */
+export interface ImageEncoderSpec extends ModelSpec {
+  /** Size of the joint embedding, E. */
+  embedDim: number;
+}
+
 export interface SampleImage {
   file: string;
   caption: string;
@@ -66,6 +75,8 @@ export interface Manifest {
   tokenizer: { file: string; type: 'word-fnv1a'; max_length: number };
   text_encoder: ModelSpec;
   unet: UnetSpec;
+  /** Present when the model ships an image encoder: the page scores how well x̂0 matches the prompt. */
+  image_encoder?: ImageEncoderSpec;
   /** The prompt whose encoding is the unconditional branch of classifier-free guidance. */
   uncond_prompt: string;
   defaults: { steps: number; guidance: number; seed: number; prompt: string };
@@ -252,6 +263,18 @@ export function parseManifest(json: unknown): Manifest {
   expectIo(unet.inputs, 'encoder_hidden_states', 'float32', ['batch', L, D], 'unet.inputs');
   expectIo(unet.outputs, 'v', 'float32', image, 'unet.outputs');
 
+  let imageEncoder: ImageEncoderSpec | undefined;
+  if (m.image_encoder !== undefined) {
+    const base = parseModel(m.image_encoder, 'image_encoder');
+    const emb = base.outputs.find((o) => o.name === 'embedding');
+    const E = emb?.shape[1];
+    if (typeof E !== 'number') throw new ManifestError(`image_encoder.outputs must include 'embedding' [batch,E] float32`);
+    expectIo(base.inputs, 'pixels', 'float32', image, 'image_encoder.inputs');
+    expectIo(base.outputs, 'embedding', 'float32', ['batch', E], 'image_encoder.outputs');
+    expectIo(textEncoder.outputs, 'pooled', 'float32', ['batch', E], 'text_encoder.outputs (with an image_encoder)');
+    imageEncoder = { ...base, embedDim: E };
+  }
+
   const d = object(m.defaults, 'defaults');
   const defaults = {
     steps: integer(d.steps, 'defaults.steps', 1, T),
@@ -295,6 +318,7 @@ export function parseManifest(json: unknown): Manifest {
     tokenizer,
     text_encoder: textEncoder,
     unet,
+    ...(imageEncoder ? { image_encoder: imageEncoder } : {}),
     uncond_prompt: string(m.uncond_prompt, 'uncond_prompt'),
     defaults,
     samples,

@@ -13,6 +13,8 @@ export interface BackendInfo {
   /** WASM threads; 0 for WebGPU. */
   threads: number;
   loadMs: number;
+  /** Whether steps carry a CLIP match score, and if not, why. */
+  scorer: { available: boolean; note: string };
 }
 
 export interface ModelSlice {

@@ -10,6 +10,7 @@ const frame = (index: number): Frame => ({
   xt: new Float32Array(3),
   eps: new Float32Array(3),
   x0: new Float32Array(3),
+  match: null,
   final: null,
   ms: 1,
 });
@@ -117,7 +118,7 @@ describe('store', () => {
     s.failLoading('unet.onnx: HTTP 404');
     expect(useStore.getState()).toMatchObject({ loadStatus: 'error', loadError: 'unet.onnx: HTTP 404' });
     s.startLoading();
-    s.setReady({ backend: 'wasm', reason: 'navigator.gpu missing', threads: 2, loadMs: 5 });
+    s.setReady({ backend: 'wasm', reason: 'navigator.gpu missing', threads: 2, loadMs: 5, scorer: { available: true, note: 'test' } });
     expect(useStore.getState()).toMatchObject({ loadStatus: 'ready', loadError: null, progress: {} });
   });
 

@@ -27,6 +27,29 @@ function shownFrame(s: StoreState): Frame | undefined {
   return s.viewIndex === null ? s.frames[s.frames.length - 1] : s.frames[s.viewIndex];
 }
 
+/** The match score of every step received so far, as a line; the shown step as a dot. */
+function drawMatchChart(canvas: HTMLCanvasElement | null, frames: Frame[], shown: Frame | undefined) {
+  const ctx = canvas?.getContext('2d');
+  if (!canvas || !ctx) return;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const values = frames.map((f) => f.match);
+  if (!shown || values.some((v) => v === null)) return;
+  const total = shown.total;
+  const lo = Math.min(0, ...(values as number[]));
+  const hi = Math.max(0.5, ...(values as number[]));
+  const x = (i: number) => 2 + (i / Math.max(1, total - 1)) * (canvas.width - 4);
+  const y = (v: number) => canvas.height - 2 - ((v - lo) / (hi - lo)) * (canvas.height - 4);
+  ctx.strokeStyle = '#6b7280';
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  values.forEach((v, i) => (i === 0 ? ctx.moveTo(x(i), y(v!)) : ctx.lineTo(x(i), y(v!))));
+  ctx.stroke();
+  ctx.fillStyle = '#2563eb';
+  ctx.beginPath();
+  ctx.arc(x(shown.index), y(shown.match!), 3, 0, 2 * Math.PI);
+  ctx.fill();
+}
+
 export function DenoiseView() {
   const status = useStore((s) => s.generationStatus);
   const params = useStore((s) => s.generationParams);
@@ -39,6 +62,9 @@ export function DenoiseView() {
   const counterRef = useRef<HTMLParagraphElement>(null);
   const speedRef = useRef<HTMLSpanElement>(null);
   const scrubRef = useRef<HTMLInputElement>(null);
+  const matchRef = useRef<HTMLSpanElement>(null);
+  const chartRef = useRef<HTMLCanvasElement>(null);
+  const scorer = useStore((s) => s.backendInfo?.scorer);
 
   useEffect(() => {
     let shown: Frame | undefined | null = null; // null: nothing drawn yet, not even the empty state
@@ -47,8 +73,10 @@ export function DenoiseView() {
       if (frame === shown) return;
       shown = frame;
       const canvases = [xtRef.current!, epsRef.current!, x0Ref.current!];
+      drawMatchChart(chartRef.current, s.frames, frame);
       if (!frame) {
         canvases.forEach(clearCanvas);
+        matchRef.current!.textContent = '';
         counterRef.current!.textContent = `Step 0 / ${s.steps}`;
         viewRef.current!.dataset.step = '0';
         return;
@@ -61,6 +89,7 @@ export function DenoiseView() {
       const t = Number.isInteger(frame.t) ? String(frame.t) : frame.t.toFixed(1);
       counterRef.current!.textContent = `Step ${frame.index + 1} / ${frame.total} · t = ${t}`;
       viewRef.current!.dataset.step = String(frame.index + 1);
+      matchRef.current!.textContent = frame.match === null ? '' : frame.match.toFixed(3);
       speedRef.current!.textContent = frame.ms < 1000 ? `${Math.round(frame.ms)} ms/step` : `${(frame.ms / 1000).toFixed(2)} s/step`;
       if (scrubRef.current) scrubRef.current.value = String(s.viewIndex ?? s.frames.length - 1);
     };
@@ -116,6 +145,13 @@ export function DenoiseView() {
           )}
         </p>
       )}
+      <div className="match" data-testid="match" hidden={!scorer?.available} title={scorer?.note}>
+        <span className="match-label">
+          Prompt match <small>(CLIP cosine of x̂<sub>0</sub> and the prompt)</small>
+        </span>
+        <span className="match-value" ref={matchRef} data-testid="match-value" />
+        <canvas ref={chartRef} className="match-chart" width={160} height={36} role="img" aria-label="prompt match at every step" />
+      </div>
       <div className="view-foot">
         <span className="status-text" role="status">
           {STATUS_TEXT[status]}

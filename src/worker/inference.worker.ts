@@ -52,8 +52,8 @@ async function handleLoad(request: LoadRequest) {
     onProgress: (file, loaded, total) => post({ type: 'progress', id: request.id, file, loaded, total }),
   });
   try {
-    const { backend, reason, threads } = await loading;
-    post({ type: 'ready', id: request.id, backend, reason, threads, loadMs: performance.now() - started });
+    const { backend, reason, threads, scorer } = await loading;
+    post({ type: 'ready', id: request.id, backend, reason, threads, scorer, loadMs: performance.now() - started });
   } catch (err) {
     loading = null; // a later load request retries (e.g. after a network error)
     post({ type: 'error', id: request.id, request: 'load', message: messageOf(err) });
@@ -78,11 +78,16 @@ async function handleGenerate(request: GenerateRequest) {
     // Timed per generation, so the page (and the benchmark) sees what each model call cost.
     const { models, last } = timeModelCalls((await loading).models);
     const started = performance.now();
+    const scorer = (await loading).models.scorer;
+    // The prompt's CLIP embedding, once per generation; each step's x̂0 is scored against it.
+    const promptEmbedding = scorer && request.prompt.trim() !== '' ? await scorer.embedText(models.tokenizer.encode(request.prompt), 1) : null;
     let lastStep = started;
     const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint } = request;
     // generate() validates init and inpaint against the model's size; a bad one comes back as an error event.
     const params = { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint };
     for await (const frame of generate(models, params, controller.signal)) {
+      const image = frame.tPrev === -1 ? frame.prev : frame.x0;
+      const match = scorer && promptEmbedding ? dot(await scorer.embedImage(image, 1), promptEmbedding) : null;
       const now = performance.now();
       // The pipeline's arrays are fresh per frame, so posting may transfer (detach) them.
       post({
@@ -98,6 +103,7 @@ async function handleGenerate(request: GenerateRequest) {
         final: frame.tPrev === -1 ? frame.prev : null,
         ms: now - lastStep,
         unetMs: last.unetMs,
+        match,
       });
       lastStep = now;
       steps++;
@@ -115,6 +121,12 @@ async function handleGenerate(request: GenerateRequest) {
     running = null;
     finish();
   }
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
 }
 
 function handleCancel(request: CancelRequest) {

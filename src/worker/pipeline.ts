@@ -22,6 +22,16 @@ export interface Models {
   encodeText(ids: Int32Array, batch: number): Promise<Float32Array>;
   /** sample [B,3,H,W], timestep [B], context [B,L,D] -> v [B,3,H,W] */
   unet(sample: Float32Array, timestep: Float32Array, context: Float32Array, batch: number): Promise<Float32Array>;
+  /** CLIP scoring, present when the model ships an image encoder (the pipeline itself never uses it). */
+  scorer?: Scorer;
+}
+
+/** The CLIP pair: both sides give unit-length embeddings [B, E], so a dot product is their cosine. */
+export interface Scorer {
+  /** ids [B, L] int32 -> unit-length text embeddings [B, E] */
+  embedText(ids: Int32Array, batch: number): Promise<Float32Array>;
+  /** pixels [B, 3, H, W] in [-1, 1] -> unit-length image embeddings [B, E] */
+  embedImage(pixels: Float32Array, batch: number): Promise<Float32Array>;
 }
 
 /** What to generate. */

@@ -17,7 +17,7 @@ describe('protocol transferables', () => {
 
   it('transfers the final image of a step event when it has one', () => {
     const a = () => new Float32Array(3);
-    const step = { type: 'step', id: 1, index: 0, total: 1, t: 999, tPrev: -1, xt: a(), eps: a(), x0: a(), ms: 1, unetMs: 1 } as const;
+    const step = { type: 'step', id: 1, index: 0, total: 1, t: 999, tPrev: -1, xt: a(), eps: a(), x0: a(), ms: 1, unetMs: 1, match: null } as const;
     expect(transferablesOf({ ...step, final: null })).toHaveLength(3);
     expect(transferablesOf({ ...step, final: a() })).toHaveLength(4);
   });

@@ -66,6 +66,8 @@ export interface ReadyEvent {
   threads: number;
   /** Milliseconds from the load request to ready (download + session creation). */
   loadMs: number;
+  /** Whether steps carry a CLIP match score, and if not, why. */
+  scorer: { available: boolean; note: string };
 }
 
 /**
@@ -84,6 +86,12 @@ export interface StepEvent extends Pick<StepFrame, 'index' | 'total' | 't' | 'tP
   ms: number;
   /** Milliseconds of this step's U-Net call alone (part of `ms`). */
   unetMs: number;
+  /**
+   * How well this step's x̂0 (the finished image on the last step) matches the prompt: the cosine of
+   * their CLIP embeddings (image encoder vs the text encoder's pooled output), or null without a
+   * scorer or an empty prompt.
+   */
+  match: number | null;
 }
 
 /** A generation finished every step. */

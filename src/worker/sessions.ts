@@ -6,9 +6,9 @@
  * `Models` functions.
  */
 import * as ort from 'onnxruntime-web';
-import { checkIoSpec, contextShape, parseManifest, type Manifest, type ModelSpec } from '../model/manifest.ts';
+import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
-import type { Models } from './pipeline.ts';
+import type { Models, Scorer } from './pipeline.ts';
 import type { Backend, BackendPreference } from './protocol.ts';
 
 /** Where the files are, which backend to prefer, and who hears about download progress. */
@@ -32,6 +32,8 @@ export interface LoadedModels {
   reason: string;
   /** WASM threads; 0 for WebGPU. */
   threads: number;
+  /** Whether the CLIP match score is available, and if not, why (the page works without it). */
+  scorer: { available: boolean; note: string };
 }
 
 /** Downloads, verifies and opens the models. Throws "<file>: <what went wrong>" errors. */
@@ -43,9 +45,12 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
       `${manifest.tokenizer.file}: max_length ${tokenizer.maxLength} differs from manifest.json's ${manifest.tokenizer.max_length}`,
     );
   }
-  const [textBytes, unetBytes] = await Promise.all([
+  const imageSpec = manifest.image_encoder;
+  const [textBytes, unetBytes, imageBytes] = await Promise.all([
     fetchModel(options.modelBase, manifest.text_encoder, options.onProgress),
     fetchModel(options.modelBase, manifest.unet, options.onProgress),
+    // Optional: without it the page only loses the match score, so its failure is a note, not an error.
+    imageSpec ? fetchModel(options.modelBase, imageSpec, options.onProgress).catch((err: unknown) => messageOf(err)) : null,
   ]);
 
   const wanted = options.threads || Math.min(navigator.hardwareConcurrency || 1, 4);
@@ -66,7 +71,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
       const models = wrap(manifest, tokenizer, sessions);
       try {
         await testRun(models);
-        return { models, backend: 'webgpu', reason: choice.reason, threads: 0 };
+        return { models, backend: 'webgpu', reason: choice.reason, threads: 0, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu') };
       } catch (err) {
         choice.reason = `WebGPU test run failed: ${messageOf(err)}`;
         await Promise.all([sessions.textEncoder.release(), sessions.unet.release()]);
@@ -77,7 +82,36 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   const threadNote = !self.crossOriginIsolated
     ? ' (1 thread: page is not cross-origin isolated)'
     : options.threads ? ` (${threads} threads by ?threads=)` : '';
-  return { models: wrap(manifest, tokenizer, sessions), backend: 'wasm', reason: choice.reason + threadNote, threads };
+  const models = wrap(manifest, tokenizer, sessions);
+  const scorer = await openScorer(models, sessions, manifest, imageBytes, 'wasm');
+  return { models, backend: 'wasm', reason: choice.reason + threadNote, threads, scorer };
+}
+
+/**
+ * Opens the image encoder (when the manifest has one and its bytes arrived) and attaches
+ * `models.scorer`; any failure leaves the models without a scorer and says why.
+ */
+async function openScorer(
+  models: Models,
+  sessions: Sessions,
+  manifest: Manifest,
+  bytes: Uint8Array | string | null,
+  backend: Backend,
+): Promise<LoadedModels['scorer']> {
+  const spec = manifest.image_encoder;
+  if (!spec || bytes === null) return { available: false, note: 'this model ships no image encoder' };
+  if (typeof bytes === 'string') return { available: false, note: `match score off: ${bytes}` };
+  try {
+    const session = await createSession(spec, bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+    models.scorer = scorerOf(manifest, spec, sessions, session);
+    // One call on zeros now, so a backend that cannot run it is found here rather than mid-generation.
+    const e = await models.scorer.embedImage(new Float32Array(manifest.channels * manifest.resolution ** 2), 1);
+    if (!e.every(Number.isFinite)) throw new Error(`${spec.file}: outputs are not finite`);
+    return { available: true, note: `match score by ${spec.file}` };
+  } catch (err) {
+    delete models.scorer;
+    return { available: false, note: `match score off: ${messageOf(err)}` };
+  }
 }
 
 /** WebGPU only when asked for or when a hardware adapter exists; the reason is shown in the page. */
@@ -162,14 +196,12 @@ function serialised() {
   };
 }
 
-function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Models {
-  const { length: L, width: D } = contextShape(manifest);
-  const R = manifest.resolution;
-  const C = manifest.channels;
-  const exclusive = serialised();
+/** ORT sessions must not run concurrently: one queue for every session of the page. */
+const exclusive = serialised();
 
-  /** Runs a session, copies the one wanted output to a Float32Array, disposes every output. */
-  const runOne = (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string, file: string) =>
+/** Runs a session, copies the one wanted output to a Float32Array, disposes every output. */
+function runner() {
+  return (session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string, file: string) =>
     exclusive(async () => {
       let results: ort.InferenceSession.OnnxValueMapType | undefined;
       try {
@@ -183,6 +215,13 @@ function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Mod
         for (const value of Object.values(results ?? {})) value.dispose();
       }
     });
+}
+
+function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Models {
+  const { length: L, width: D } = contextShape(manifest);
+  const R = manifest.resolution;
+  const C = manifest.channels;
+  const runOne = runner();
 
   return {
     manifest,
@@ -207,6 +246,34 @@ function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Mod
       return runOne(sessions.unet, feeds, 'v', file);
     },
   };
+}
+
+/** The CLIP pair over the text encoder's `pooled` output and the image encoder. */
+function scorerOf(manifest: Manifest, spec: ImageEncoderSpec, sessions: Sessions, image: ort.InferenceSession): Scorer {
+  const L = manifest.tokenizer.max_length;
+  const R = manifest.resolution;
+  const C = manifest.channels;
+  const E = spec.embedDim;
+  const run = runner();
+  return {
+    async embedText(ids, batch) {
+      expectLength(manifest.text_encoder.file, 'input_ids', ids.length, batch * L);
+      const pooled = await run(sessions.textEncoder, { input_ids: new ort.Tensor('int32', ids, [batch, L]) }, 'pooled', manifest.text_encoder.file);
+      for (let b = 0; b < batch; b++) normalise(pooled.subarray(b * E, (b + 1) * E));
+      return pooled;
+    },
+    async embedImage(pixels, batch) {
+      expectLength(spec.file, 'pixels', pixels.length, batch * C * R * R);
+      return run(image, { pixels: new ort.Tensor('float32', pixels, [batch, C, R, R]) }, 'embedding', spec.file);
+    },
+  };
+}
+
+function normalise(v: Float32Array) {
+  let sum = 0;
+  for (const x of v) sum += x * x;
+  const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+  for (let i = 0; i < v.length; i++) v[i] *= scale;
 }
 
 function expectLength(file: string, input: string, got: number, want: number) {
