@@ -62,6 +62,21 @@ describe('parseManifest on the shipped public/models/manifest.json', () => {
     expect(m.schedule.alphas_cumprod.length).toBe(m.schedule.num_train_timesteps);
     expect(m.data.sources.length).toBeGreaterThan(0);
   });
+
+  it('reads the optional image encoder and checks it against the text encoder\'s pooled output', () => {
+    const shipped = readModelJson<Record<string, any>>('manifest.json');
+    const m = parseManifest(shipped);
+    expect(m.image_encoder?.embedDim).toBe(shipped.text_encoder.outputs[1].shape[1]);
+    const without = structuredClone(shipped);
+    delete without.image_encoder;
+    expect(parseManifest(without).image_encoder).toBeUndefined();
+    const wrongSize = structuredClone(shipped);
+    wrongSize.image_encoder.outputs[0].shape = ['batch', 7];
+    expect(() => parseManifest(wrongSize)).toThrow("manifest.json: text_encoder.outputs (with an image_encoder) 'pooled' must be [batch,7] float32");
+    const wrongInput = structuredClone(shipped);
+    wrongInput.image_encoder.inputs[0].shape = ['batch', 3, 32, 32];
+    expect(() => parseManifest(wrongInput)).toThrow("manifest.json: image_encoder.inputs 'pixels' must be [batch,3,64,64] float32");
+  });
 });
 
 describe('checkIoSpec', () => {

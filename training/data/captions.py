@@ -18,15 +18,30 @@ STYLE_PHRASE_P = 0.4  # how often the style is named in the caption
 TEMPLATE_P = 0.2      # how often the text is wrapped in a template
 TEMPLATES = ["an emoji of {}", "{} emoji", "an icon of {}", "a {}", "the {}", "{} icon"]
 STYLE_TEMPLATES = ["{}, {} style", "{} in {} style", "{} ({} style)"]
+# How people frame a request. None contains "picture": the evaluation's "a picture of …" stays unseen, a
+# test of whether the GloVe-seeded words generalise. Used by sample_caption and by robust_text.py.
+FRAME_PREFIXES = ["a photo of", "an image of", "a drawing of", "a painting of", "an illustration of", "a sketch of",
+                  "a cartoon of", "a sticker of", "a clipart of", "a symbol of", "a sign of", "draw", "draw me",
+                  "show me", "make", "generate", "create", "i want", "give me", "please draw", "render"]
+FRAME_SUFFIXES = ["please", "for me", "on white", "on a white background", "in high quality", "thanks", "now"]
+FRAME_P = 0.1  # how often sample_caption frames the text
 
 
 def all_caption_texts(concepts: list[dict], styles: list[str]) -> list[str]:
     """Every word any sampled caption can contain, for building the tokenizer's vocabulary."""
     out = [f"{s} style" for s in styles] + [t.format("") for t in TEMPLATES] + \
-        [t.format("", "") for t in STYLE_TEMPLATES]
+        [t.format("", "") for t in STYLE_TEMPLATES] + FRAME_PREFIXES + FRAME_SUFFIXES
     for c in concepts:
         out += c["names"] + c["tags"] + ([c["glyph"]] if c.get("glyph") else [])
     return out
+
+
+def frame(text: str, rng: random.Random) -> str:
+    """Wrap text in a request framing: a prefix, a suffix or both."""
+    r = rng.random()
+    pre = rng.choice(FRAME_PREFIXES) + " " if r < 0.8 else ""
+    suf = " " + rng.choice(FRAME_SUFFIXES) if r > 0.6 else ""
+    return f"{pre}{text}{suf}"
 
 
 def sample_caption(concept: dict, style: str, rng: random.Random) -> str:
@@ -40,6 +55,8 @@ def sample_caption(concept: dict, style: str, rng: random.Random) -> str:
         text = concept.get("glyph") or rng.choice(concept["names"])
     if rng.random() < TEMPLATE_P:
         text = rng.choice(TEMPLATES).format(text)
+    elif rng.random() < FRAME_P:
+        text = frame(text, rng)
     if rng.random() < STYLE_PHRASE_P:
         styled = rng.choice(STYLE_TEMPLATES).format(text, style)
         if len(split_words(styled)) > MAX_LENGTH - 2:   # the style words would be cut off: keep them
