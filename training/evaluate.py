@@ -200,6 +200,14 @@ def measure(args) -> None:
         "top5": round(float((near == want[:, None]).any(1).float().mean()), 4),
         "concepts": len(listed), "seeds": len(seeds), "images": len(prompts), "template": PROMPT_TEMPLATE,
         "chance_top1": round(1 / len(meta["concepts"]), 5)}
+    # the same with the bare caption name, which training captions do contain: the gap to the number above
+    # is what the phrasing costs
+    plain = to_uint8(sample(unet, clip.text, tok, [e["name"] for e in listed for _ in seeds],
+                            [s for _ in listed for s in seeds], **gen_kw))
+    near_plain = nearest_concepts(features(clip, plain, device), real, real_concept)
+    result["prompt_fidelity_bare_name"] = {
+        "top1": round(float((near_plain[:, 0] == want).float().mean()), 4),
+        "top5": round(float((near_plain == want[:, None]).any(1).float().mean()), 4), "template": "{}"}
     # diversity across seeds (2 seeds: the pair's distance)
     pairs = g.reshape(len(listed), len(seeds), -1)
     div = (1 - (pairs[:, 0] * pairs[:, 1]).sum(-1)).mean().item() if len(seeds) > 1 else float("nan")

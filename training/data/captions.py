@@ -21,8 +21,10 @@ STYLE_TEMPLATES = ["{}, {} style", "{} in {} style", "{} ({} style)"]
 # How people frame a request. None contains "picture": the evaluation's "a picture of …" stays unseen, a
 # test of whether the GloVe-seeded words generalise. Used by sample_caption and by robust_text.py.
 FRAME_PREFIXES = ["a photo of", "an image of", "a drawing of", "a painting of", "an illustration of", "a sketch of",
-                  "a cartoon of", "a sticker of", "a clipart of", "a symbol of", "a sign of", "draw", "draw me",
-                  "show me", "make", "generate", "create", "i want", "give me", "please draw", "render"]
+                  "a cartoon of", "a sticker of", "a clipart of", "a symbol of", "a sign of", "a graphic of",
+                  "an artwork of", "a doodle of", "a portrait of", "a depiction of", "a photograph of", "a rendering of",
+                  "a logo of", "a view of", "a close up of", "a small", "a big", "a nice", "draw", "draw me", "show me",
+                  "make", "generate", "create", "i want", "give me", "please draw", "render", "paint", "sketch"]
 FRAME_SUFFIXES = ["please", "for me", "on white", "on a white background", "in high quality", "thanks", "now"]
 FRAME_P = 0.1  # how often sample_caption frames the text
 

@@ -19,6 +19,7 @@ def run(*args):
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is needed to run the ONNX check")
 def test_smoke_pipeline_end_to_end(tmp_path):
+    import torch
     if not (ROOT / "node_modules" / "emoji-datasource-google").exists():
         pytest.fail("node_modules is missing: run `npm ci` first (the data comes from npm packages)")
     data, run_dir, models, ck, fixtures = (tmp_path / n for n in ("data", "run", "models", "ck", "fixtures"))
@@ -37,6 +38,10 @@ def test_smoke_pipeline_end_to_end(tmp_path):
     assert manifest["unet"]["inputs"][0] == {"name": "sample", "dtype": "float32", "shape": ["batch", 3, 64, 64]}
     assert manifest["samples"] and all((models / s["file"]).exists() for s in manifest["samples"])
     assert (models / "image_encoder.onnx").exists() and manifest["image_encoder"]["outputs"][0]["name"] == "embedding"
+    # the phrasing distillation keeps the checkpoint loadable and records what it measured
+    run(PY, "training/robust_text.py", "--checkpoints", str(ck), "--data", str(data), "--out", str(tmp_path / "robust"),
+        "--steps", "3", "--batch", "16")
+    assert "retrieval_after" in torch.load(tmp_path / "robust" / "clip.pt")["robust_text"]
     # the evaluation (every metric, tiny sizes) and the model card built from it
     run(PY, "training/evaluate.py", "measure", "--checkpoints", str(ck), "--data", str(data), "--preset", "smoke",
         "--steps", "3", "--out", str(tmp_path / "metrics.json"), "--holdout", str(run_dir / "clip-holdout.json"))
