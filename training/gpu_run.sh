@@ -4,7 +4,8 @@
 # -> fp16 shards into $OUT -> every evaluation metric at full size -> report.tar.gz into $OUT.
 #
 #   run (device tool), carrying training/build/dataset.npz, dataset.json and glove.npz:
-#     MINUTES=5.5 bash training/gpu_run.sh
+#     MINUTES=5.3 bash training/gpu_run.sh        # FRESH_CLIP=1: a new CLIP and vocabulary (the U-Net must
+#                                                 # then relearn its conditioning); else CLIP resumes too
 #   then here:
 #     /usr/bin/python3 training/pack_checkpoint.py unpack <files_at> training/runs/gpu
 #     tar xzf <files_at>/report.tar.gz -C training/runs/gpu
@@ -43,7 +44,7 @@ fi
   > "$RUN/holdout.log" 2>&1 &
 HOLD_PID=$!
 "${LAUNCH[@]}" training/train.py --config "$CONFIG" --data "$DATA" --out "$RUN" --resume training/checkpoints \
-  --fresh-clip --minutes "$MINUTES" 2>&1 | tee -a "$LOG"
+  ${FRESH_CLIP:+--fresh-clip} --minutes "$MINUTES" 2>&1 | tee -a "$LOG"
 wait $HOLD_PID; echo "holdout exit $?" | tee -a "$LOG"
 cat "$RUN/holdout.log" >> "$LOG"
 "$PY" training/pack_checkpoint.py pack "$RUN" "$OUT" 2>&1 | tee -a "$LOG"
