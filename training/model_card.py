@@ -9,8 +9,9 @@ from pathlib import Path
 
 import torch
 
-MEASURE_CMD = ("python training/evaluate.py measure --checkpoints <run> --out metrics.json "
-               "--grid samples-grid.png --holdout <run>/clip-holdout.json")
+MEASURE_CMD = ("/usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --out "
+               "training/metrics.json --grid public/models/samples-grid.png --holdout <GPU run>/clip-holdout.json")
+BEFORE = Path(__file__).resolve().parent / "metrics-h100-before-robust-text.json"
 
 
 def pct(x) -> str:
@@ -67,13 +68,20 @@ def write_card(models: Path, metrics_path: Path, quick_path: Path | None, checkp
         lines = "\n".join(f"| `{f}` | {pct(robust['retrieval_before'][f]['top1'])} / {pct(robust['retrieval_before'][f]['top5'])} | "
                           f"{pct(robust['retrieval_after'][f]['top1'])} / {pct(robust['retrieval_after'][f]['top5'])} |"
                           for f in robust["retrieval_before"])
+        before_txt = ""
+        if BEFORE.exists():
+            b = json.loads(BEFORE.read_text("utf-8"))
+            before_txt = (f"Before it, the same model's prompt fidelity was {pct(b['prompt_fidelity']['top1'])} / "
+                          f"{pct(b['prompt_fidelity']['top5'])} (style fidelity {pct(b['style_fidelity']['accuracy'])}, "
+                          f"FID {b['fid_feature_space']['generated_vs_real']:.4f}; measured on the H100 right after "
+                          f"training, `training/{BEFORE.name}`).\n")
         robust_txt = f"""
 ### Robustness to how a prompt is phrased
 The GPU-trained text encoder saw few phrasings, and an unseen framing word swamped it. `training/robust_text.py`
 then distilled it on the CPU ({robust['steps']} steps, {robust['minutes']} min): framings such as "a photo of …" or "draw
 me …" map onto the bare caption's token states, while known captions keep theirs (relative RMS change of the token
 states for the 200 names: {robust['plain_state_drift']:.3f}). No framing it learned from contains the word "picture".
-CLIP text-to-image retrieval of the 200 evaluation concepts (top-1 / top-5), before and after:
+{before_txt}CLIP text-to-image retrieval of the 200 evaluation concepts (top-1 / top-5), before and after:
 
 | phrasing | before | after |
 |---|---|---|
@@ -139,7 +147,9 @@ of …") and the style ("…, openmoji style").
 ## Measured
 All on the page's default sampling (DDIM, 30 steps, guidance 4, seeded noise, fp16-rounded weights, fp32
 compute), in the CLIP image encoder's feature space against all {met['real_images']:,} real images.
-Command: `{MEASURE_CMD}` ({met['device']}, {met['seconds']:.0f} s); prompts in `training/eval_concepts.json`.
+Command: `{MEASURE_CMD}` (on {met['device']}, {met['seconds'] / 60:.0f} min; the held-out-style CLIP is trained
+and measured by `training/gpu_run.sh`); prompts in `training/eval_concepts.json`; the numbers are in
+`training/metrics.json` and `manifest.json`.
 
 | metric | value | reference |
 |---|---|---|

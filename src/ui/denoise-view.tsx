@@ -35,8 +35,12 @@ function drawMatchChart(canvas: HTMLCanvasElement | null, frames: Frame[], shown
   const values = frames.map((f) => f.match);
   if (!shown || values.some((v) => v === null)) return;
   const total = shown.total;
-  const lo = Math.min(0, ...(values as number[]));
-  const hi = Math.max(0.5, ...(values as number[]));
+  // Scaled to the run's own range (at least 0.1 wide): the score moves by hundredths once a layout is set.
+  const min = Math.min(...(values as number[]));
+  const max = Math.max(...(values as number[]));
+  const pad = Math.max(0.02, (0.1 - (max - min)) / 2);
+  const lo = min - pad;
+  const hi = max + pad;
   const x = (i: number) => 2 + (i / Math.max(1, total - 1)) * (canvas.width - 4);
   const y = (v: number) => canvas.height - 2 - ((v - lo) / (hi - lo)) * (canvas.height - 4);
   ctx.strokeStyle = '#6b7280';
