@@ -4,7 +4,7 @@
 # -> fp16 shards into $OUT -> every evaluation metric at full size -> report.tar.gz into $OUT.
 #
 #   run (device tool), carrying training/build/dataset.npz, dataset.json and glove.npz:
-#     MINUTES=5.3 bash training/gpu_run.sh        # FRESH_CLIP=1: a new CLIP and vocabulary (the U-Net must
+#     MINUTES=5.0 bash training/gpu_run.sh        # FRESH_CLIP=1: a new CLIP and vocabulary (the U-Net must
 #                                                 # then relearn its conditioning); else CLIP resumes too
 #   then here:
 #     /usr/bin/python3 training/pack_checkpoint.py unpack <files_at> training/runs/gpu
@@ -13,7 +13,7 @@
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 : "${OUT:?set OUT to the folder that comes back}"
-MINUTES=${MINUTES:-5.5}
+MINUTES=${MINUTES:-5.0}
 HOLDOUT=${HOLDOUT:-twemoji}
 CONFIG=${CONFIG:-training/configs/gpu.json}
 PRESET=${PRESET:-full}
