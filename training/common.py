@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from model import CLIP, ImageConfig, TextConfig, UNet, UNetConfig
 from tokenizer import Tokenizer
@@ -32,9 +33,22 @@ def load_dataset(data_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, di
     return z["images"], z["concept"], z["style"], meta
 
 
-def to_model_range(images_u8: np.ndarray) -> torch.Tensor:
-    """uint8 [N, H, W, 3] -> float32 [N, 3, H, W] in [-1, 1]."""
-    return torch.from_numpy(images_u8).permute(0, 3, 1, 2).float().div(127.5).sub(1.0).contiguous()
+def images_on(device, images_u8: np.ndarray) -> torch.Tensor:
+    """uint8 [N, H, W, 3] -> uint8 [N, 3, H, W] on the device (converted to [-1, 1] per batch by to_unit)."""
+    return torch.from_numpy(images_u8).to(device).permute(0, 3, 1, 2).contiguous()
+
+
+def to_unit(x_u8: torch.Tensor) -> torch.Tensor:
+    """uint8 images -> float32 in [-1, 1], the page's input range."""
+    return x_u8.float().div_(127.5).sub_(1.0)
+
+
+@torch.no_grad()
+def embed_images(clip: CLIP, images: torch.Tensor, rows=None) -> torch.Tensor:
+    """Unit-length image-encoder embeddings of uint8 [N, 3, H, W] images (of the given rows), 512 at a time."""
+    rows = torch.arange(len(images)) if rows is None else torch.as_tensor(rows)
+    return torch.cat([F.normalize(clip.image(to_unit(images[rows[i:i + 512].to(images.device)])), dim=-1)
+                      for i in range(0, len(rows), 512)])
 
 
 def text_config(cfg: dict, tok: Tokenizer) -> TextConfig:

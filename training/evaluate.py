@@ -33,11 +33,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_clip, load_dataset, load_unet, pick_device
+from common import embed_images, images_on, load_clip, load_dataset, load_unet, pick_device
 from rng import normals_batch
 from schedule import cosine_alphas_cumprod, ddim_step, ddim_timesteps, guide
 
@@ -71,15 +70,15 @@ def initial_noise(seeds: list[int], r: int) -> np.ndarray:
 def sample(unet, text, tok, prompts: list[str], seeds: list[int], steps: int, guidance: float, device,
            chunk: int = 256) -> np.ndarray:
     """DDIM with classifier-free guidance, exactly the page's algorithm. Returns float32 [N, 3, 64, 64]."""
+    ab = cosine_alphas_cumprod()
+    ts = ddim_timesteps(steps)
+    r = unet.cfg.resolution
+    uncond = text(torch.tensor([tok.encode("")], dtype=torch.int32, device=device))[0]
     out = []
     for c0 in range(0, len(prompts), chunk):
         ps, ss = prompts[c0:c0 + chunk], seeds[c0:c0 + chunk]
-        ab = cosine_alphas_cumprod()
-        r = unet.cfg.resolution
-        uncond = text(torch.tensor([tok.encode("")], dtype=torch.int32, device=device))[0]
         ctx = text(torch.tensor([tok.encode(p) for p in ps], dtype=torch.int32, device=device))[0]
         x = initial_noise(ss, r)
-        ts = ddim_timesteps(steps)
         n = len(ps)
         c = torch.cat([uncond.expand(n, -1, -1), ctx])
         for i, t in enumerate(ts):
@@ -103,11 +102,7 @@ def to_uint8(x: np.ndarray) -> np.ndarray:
 @torch.no_grad()
 def features(clip, images_u8: np.ndarray, device) -> torch.Tensor:
     """Unit-length image-encoder embeddings of uint8 [N, H, W, 3] images (the page's input range)."""
-    out = []
-    for i in range(0, len(images_u8), 512):
-        x = torch.from_numpy(images_u8[i:i + 512]).to(device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-        out.append(F.normalize(clip.image(x), dim=-1).float())
-    return torch.cat(out)
+    return embed_images(clip, images_on(device, images_u8))
 
 
 def nearest_concepts(gen: torch.Tensor, real: torch.Tensor, real_concept: torch.Tensor, k: int = 5) -> torch.Tensor:

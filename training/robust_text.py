@@ -35,7 +35,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_clip, load_dataset, pick_device
 from data.captions import FRAME_PREFIXES, FRAME_SUFFIXES, sample_caption
-from tokenizer import BOS_ID, EOS_ID, PAD_ID, split_words
+from tokenizer import BOS_ID, EOS_ID, split_words
 
 PROBE_FRAMINGS = ["{}", "a picture of {}", "a photo of {}", "an image of {}", "a drawing of {}", "draw me {}",
                   "{} please", "a picture of a {}"]

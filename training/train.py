@@ -37,8 +37,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (load_clip, load_config, load_dataset, load_unet, pick_device, text_config,
-                    unet_config)
+from common import (embed_images, images_on, load_clip, load_config, load_dataset, load_unet, pick_device,
+                    text_config, to_unit, unet_config)
 from data.build_glove import load_glove
 from data.captions import all_caption_texts, sample_caption
 from model import CLIP, ImageConfig, UNet, config_dict, count_parameters, seed_word_vectors, unet_gflops
@@ -133,15 +133,6 @@ def caption_bank(tok: Tokenizer, meta: dict, concept: np.ndarray, style: np.ndar
     return torch.from_numpy(out)
 
 
-def images_on(device, images_u8: np.ndarray) -> torch.Tensor:
-    """uint8 [N, H, W, 3] -> uint8 [N, 3, H, W] on the device (converted to [-1, 1] per batch)."""
-    return torch.from_numpy(images_u8).to(device).permute(0, 3, 1, 2).contiguous()
-
-
-def to_unit(x_u8: torch.Tensor) -> torch.Tensor:
-    return x_u8.float().div_(127.5).sub_(1.0)
-
-
 def augment(x: torch.Tensor, gen: torch.Generator, scale=(0.8, 1.05), shift=0.08, contrast=0.1) -> torch.Tensor:
     """Random zoom, shift and contrast on the device; uncovered borders are white (the images' background).
     No flips and no hue changes: arrows point somewhere, and colour is part of the concept ("blue heart")."""
@@ -161,13 +152,6 @@ def augment(x: torch.Tensor, gen: torch.Generator, scale=(0.8, 1.05), shift=0.08
 
 # ----------------------------------------------------------------------------------------------------
 # Stage 1: CLIP
-
-
-@torch.no_grad()
-def embed_images(clip: CLIP, images: torch.Tensor, rows=None) -> torch.Tensor:
-    rows = torch.arange(len(images)) if rows is None else torch.as_tensor(rows)
-    return torch.cat([F.normalize(clip.image(to_unit(images[rows[i:i + 512].to(images.device)])), dim=-1)
-                      for i in range(0, len(rows), 512)])
 
 
 @torch.no_grad()
