@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { chwToRgba } from '../diffusion/image.ts';
 import { generate, validateParams, type GenerateParams } from '../worker/pipeline.ts';
-import { matchScore, ModelsDirError, openModels, readModelsDir } from './node-models.ts';
+import { matchScore } from '../worker/match.ts';
+import { ModelsDirError, openModels, readModelsDir } from './node-models.ts';
 import { encodePng } from './png.ts';
 
 const HELP = `Generate images with the shipped diffusion model (onnxruntime-node, CPU).

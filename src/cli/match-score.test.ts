@@ -7,7 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { modelsDir } from '../testing/fixtures.ts';
 import { generate } from '../worker/pipeline.ts';
-import { matchScore, openModels, readModelsDir } from './node-models.ts';
+import { matchScore } from '../worker/match.ts';
+import { openModels, readModelsDir } from './node-models.ts';
 
 const PROMPTS = ['red heart', 'cat face', 'rocket', 'snowflake'];
 

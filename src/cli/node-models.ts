@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type * as OrtNode from 'onnxruntime-node';
 import { checkIoSpec, contextShape, parseManifest, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
+import { normaliseRows } from '../worker/match.ts';
 import type { Models, Scorer } from '../worker/pipeline.ts';
 
 /** The part of onnxruntime the loader uses; onnxruntime-node and -web share it (onnxruntime-common). */
@@ -39,23 +40,6 @@ function readJson(dir: string, file: string): unknown {
   } catch (error) {
     throw new ModelsDirError(`${file}: not valid JSON (${(error as Error).message})`);
   }
-}
-
-/** Scales v to unit length in place. */
-export function normalise(v: Float32Array): Float32Array {
-  let sum = 0;
-  for (const x of v) sum += x * x;
-  const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  for (let i = 0; i < v.length; i++) v[i] *= scale;
-  return v;
-}
-
-/** How well `image` ([3, H, W] in [-1, 1]) matches `prompt`: the cosine of their CLIP embeddings. */
-export async function matchScore(scorer: Scorer, tokenizer: Tokenizer, prompt: string, image: Float32Array): Promise<number> {
-  const [text, img] = await Promise.all([scorer.embedText(tokenizer.encode(prompt), 1), scorer.embedImage(image, 1)]);
-  let dot = 0;
-  for (let i = 0; i < text.length; i++) dot += text[i] * img[i];
-  return dot;
 }
 
 /** Reads and validates manifest.json and the tokenizer of an existing folder; throws ModelsDirError. */
@@ -103,9 +87,7 @@ export async function openModels(
     scorer = {
       async embedText(ids, batch) {
         const out = await textSession.run({ input_ids: new ort.Tensor('int32', ids, [batch, L]) });
-        const pooled = new Float32Array(out.pooled.data as Float32Array); // [B, E]
-        for (let b = 0; b < batch; b++) normalise(pooled.subarray(b * E, (b + 1) * E));
-        return pooled;
+        return normaliseRows(new Float32Array(out.pooled.data as Float32Array), E); // [B, E]
       },
       async embedImage(pixels, batch) {
         const out = await imageSession.run({ pixels: new ort.Tensor('float32', pixels, [batch, C, R, R]) });

@@ -35,6 +35,12 @@ export type SamplerRun = {
   frames: SamplerFrame[];
 };
 
+/** The sampler settings a fixture run records (samplers-dummy.json or real-runs.json), as generate() takes them. */
+export function samplerSettings(run: Pick<SamplerRun, 'seed' | 'steps' | 'guidance' | 'sampler' | 'spacing' | 'eta' | 'rescale'>) {
+  const { seed, steps, guidance, sampler, spacing, eta, rescale } = run;
+  return { seed, steps, guidance, sampler, spacing, eta, guidanceRescale: rescale };
+}
+
 /** Every run of samplers-dummy.json. */
 export function samplerRuns(): SamplerRun[] {
   return readFixture<{ runs: SamplerRun[] }>('samplers-dummy.json').runs;

@@ -3,6 +3,7 @@
  * every step to the page. The latest generate request wins; cancel takes effect before the next step.
  */
 /// <reference lib="webworker" />
+import { dot } from './match.ts';
 import { generate } from './pipeline.ts';
 import type { CancelRequest, GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
 import { transferablesOf } from './protocol.ts';
@@ -76,9 +77,10 @@ async function handleGenerate(request: GenerateRequest) {
   let steps = 0;
   try {
     // Timed per generation, so the page (and the benchmark) sees what each model call cost.
-    const { models, last } = timeModelCalls((await loading).models);
+    const loaded = (await loading).models;
+    const { models, last } = timeModelCalls(loaded);
     const started = performance.now();
-    const scorer = (await loading).models.scorer;
+    const scorer = loaded.scorer; // the timed wrapper carries the two generation models only
     // The prompt's CLIP embedding, once per generation; each step's x̂0 is scored against it.
     const promptEmbedding = scorer && request.prompt.trim() !== '' ? await scorer.embedText(models.tokenizer.encode(request.prompt), 1) : null;
     let lastStep = started;
@@ -121,12 +123,6 @@ async function handleGenerate(request: GenerateRequest) {
     running = null;
     finish();
   }
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
-  return sum;
 }
 
 function handleCancel(request: CancelRequest) {

@@ -4,7 +4,7 @@ import { createRng } from '../diffusion/rng.ts';
 import { parseManifest } from '../model/manifest.ts';
 import { fakeManifestJson, fakeModels } from '../testing/fake-model.ts';
 import { f32, mismatch, readFixture, type FixtureArray } from '../testing/fixtures.ts';
-import { samplerRuns, type SamplerRun } from '../testing/samplers-fixture.ts';
+import { samplerRuns, samplerSettings, type SamplerRun } from '../testing/samplers-fixture.ts';
 import { generate, type GenerateParams, type Models, type StepFrame } from './pipeline.ts';
 
 const params: GenerateParams = { prompt: 'cat face', seed: 7, steps: 6, guidance: 3 };
@@ -26,13 +26,7 @@ function modelsAt(resolution: number) {
 function paramsOf(run: SamplerRun): GenerateParams {
   return {
     prompt: 'cat face',
-    seed: run.seed,
-    steps: run.steps,
-    guidance: run.guidance,
-    sampler: run.sampler,
-    spacing: run.spacing,
-    eta: run.eta,
-    guidanceRescale: run.rescale,
+    ...samplerSettings(run),
     init: run.init ? { image: f32(run.init.image), strength: run.init.strength } : undefined,
     inpaint: run.inpaint ? { image: f32(run.inpaint.image), mask: f32(run.inpaint.mask) } : undefined,
   };

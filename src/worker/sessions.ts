@@ -8,6 +8,7 @@
 import * as ort from 'onnxruntime-web';
 import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
+import { normaliseRows } from './match.ts';
 import type { Models, Scorer } from './pipeline.ts';
 import type { Backend, BackendPreference } from './protocol.ts';
 
@@ -102,7 +103,7 @@ async function openScorer(
   if (!spec || bytes === null) return { available: false, note: 'this model ships no image encoder' };
   if (typeof bytes === 'string') return { available: false, note: `match score off: ${bytes}` };
   try {
-    const session = await createSession(spec, bytes, { executionProviders: [backend], graphOptimizationLevel: 'all' });
+    const session = await createSession(spec, bytes, sessionOptions(backend));
     models.scorer = scorerOf(manifest, spec, sessions, session);
     // One call on zeros now, so a backend that cannot run it is found here rather than mid-generation.
     const e = await models.scorer.embedImage(new Float32Array(manifest.channels * manifest.resolution ** 2), 1);
@@ -155,11 +156,13 @@ interface Sessions {
   unet: ort.InferenceSession;
 }
 
+const sessionOptions = (backend: Backend): ort.InferenceSession.SessionOptions => ({
+  executionProviders: [backend],
+  graphOptimizationLevel: 'all',
+});
+
 async function createSessions(manifest: Manifest, textBytes: Uint8Array, unetBytes: Uint8Array, backend: Backend): Promise<Sessions> {
-  const options: ort.InferenceSession.SessionOptions = {
-    executionProviders: [backend],
-    graphOptimizationLevel: 'all',
-  };
+  const options = sessionOptions(backend);
   const textEncoder = await createSession(manifest.text_encoder, textBytes, options);
   try {
     const unet = await createSession(manifest.unet, unetBytes, options);
@@ -259,21 +262,13 @@ function scorerOf(manifest: Manifest, spec: ImageEncoderSpec, sessions: Sessions
     async embedText(ids, batch) {
       expectLength(manifest.text_encoder.file, 'input_ids', ids.length, batch * L);
       const pooled = await run(sessions.textEncoder, { input_ids: new ort.Tensor('int32', ids, [batch, L]) }, 'pooled', manifest.text_encoder.file);
-      for (let b = 0; b < batch; b++) normalise(pooled.subarray(b * E, (b + 1) * E));
-      return pooled;
+      return normaliseRows(pooled, E);
     },
     async embedImage(pixels, batch) {
       expectLength(spec.file, 'pixels', pixels.length, batch * C * R * R);
       return run(image, { pixels: new ort.Tensor('float32', pixels, [batch, C, R, R]) }, 'embedding', spec.file);
     },
   };
-}
-
-function normalise(v: Float32Array) {
-  let sum = 0;
-  for (const x of v) sum += x * x;
-  const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-  for (let i = 0; i < v.length; i++) v[i] *= scale;
 }
 
 function expectLength(file: string, input: string, got: number, want: number) {
