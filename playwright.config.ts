@@ -6,7 +6,8 @@
  */
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4174;
+// E2E_PORT: lets several checkouts run their e2e suites side by side without reusing each other's server.
+const PORT = Number(process.env.E2E_PORT ?? 4174);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
