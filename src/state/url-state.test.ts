@@ -109,4 +109,35 @@ describe('url-state', () => {
     expect(parseUrlState('#t= 12 ').values.t).toBe(12);
     expect(parseUrlState('#prompt').values.prompt).toBe('');
   });
+
+  // Issue 10: 'a' + 250 cats is 501 UTF-16 units; cutting at 500 split the last cat in half, and
+  // encodeURIComponent then threw inside startApp (blank page) and on every store update (frozen page).
+  it('cuts an over-long prompt of emoji at a whole code point, and writes it back', () => {
+    for (const key of ['prompt', 'negative'] as const) {
+      const { values, problems } = parseUrlState(`#${key}=a${'%F0%9F%90%B1'.repeat(250)}`);
+      expect(values[key]).toBe(`a${'🐱'.repeat(249)}`);
+      expect(problems).toEqual([`${key}: longer than 500 characters; cut`]);
+      const written = serializeUrlState(values);
+      expect(parseUrlState(written)).toMatchObject({ values, problems: [] });
+    }
+  });
+
+  it('replaces lone surrogates when reading and when writing', () => {
+    const { values, problems } = parseUrlState('#prompt=cat\uD83D&negative=\uDC31dog');
+    expect(values).toMatchObject({ prompt: 'cat\uFFFD', negative: '\uFFFDdog' });
+    expect(problems).toHaveLength(2);
+    const written = serializeUrlState({ ...defaultUrlState(), prompt: 'x\uD800y', negative: '\uDFFF' });
+    expect(parseUrlState(written).values).toMatchObject({ prompt: 'x\uFFFDy', negative: '\uFFFD' });
+  });
+
+  it('writes whatever the store holds as a hash that reads back without problems', () => {
+    const broken = { ...defaultUrlState(), seed: 1e30, steps: -5, guidance: NaN, sampler: 'plms', spacing: 'karras', prompt: 'p'.repeat(600) };
+    const { values, problems } = parseUrlState(serializeUrlState(broken as unknown as UrlState));
+    expect(problems).toEqual([]);
+    expect(values).toMatchObject({ seed: 4294967295, steps: 1, guidance: 4, sampler: 'ddim', spacing: 'trailing', prompt: 'p'.repeat(500) });
+  });
+
+  it('keeps floats to the 3 decimals the writer keeps, and reads -0 as 0', () => {
+    expect(parseUrlState('#guidance=4.123456&t=-0').values).toMatchObject({ guidance: 4.123, t: 0 });
+  });
 });

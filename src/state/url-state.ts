@@ -2,8 +2,11 @@
  * The page's shareable state in the URL hash, e.g.
  * `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500&sampler=dpmpp-2m&spacing=karras&eta=0&rescale=0.7&negative=
  * &start=img2img&strength=0.6&keep=left`.
- * One declarative table both parses and serialises, so a link reproduces a run. Parsing never throws:
- * a broken value falls back to its default (numbers out of range are clamped) and is reported.
+ * One declarative table both parses and serialises, so a link reproduces a run. Both are total
+ * functions: parsing never throws (a broken value falls back to its default, numbers out of range are
+ * clamped, and each is reported), and writing never throws (lone UTF-16 surrogates, which make
+ * `encodeURIComponent` throw, become U+FFFD; values outside the table are written as the parser would
+ * read them). Strings are cut at whole code points, never inside a surrogate pair.
  */
 import { SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
 import { SPACINGS, type Spacing } from '../diffusion/spacing.ts';
@@ -101,9 +104,52 @@ export function parseUrlState(hash: string): ParsedUrlState {
   return { values: state, present, problems };
 }
 
-/** Writes every field, in table order, as `prompt=...&seed=...` (no leading '#'). */
+/**
+ * Writes every field, in table order, as `prompt=...&seed=...` (no leading '#'). Never throws: a value
+ * the table does not allow (a lone surrogate, NaN, out of range, too long) is written as the parser
+ * would read it, so the hash always reads back without problems.
+ */
 export function serializeUrlState(state: UrlState): string {
-  return URL_FIELDS.map((f) => `${f.name}=${encodeURIComponent(formatValue(f, state[f.name]))}`).join('&');
+  const given = (state ?? {}) as unknown as Record<string, unknown>;
+  const text: Record<string, string> = {};
+  for (const f of URL_FIELDS) text[f.name] = formatValue(f, given[f.name]);
+  // The parser's cross-field rule, applied here too so the written hash reads back without problems.
+  if (!supportsSpacing(text.sampler as SamplerName, text.spacing as Spacing)) text.spacing = 'trailing';
+  return URL_FIELDS.map((f) => `${f.name}=${encodeURIComponent(text[f.name])}`).join('&');
+}
+
+/** Replaces every lone UTF-16 surrogate by U+FFFD (what String.prototype.toWellFormed does), so `encodeURIComponent` cannot throw. */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/** The longest prefix of `text` of at most `maxUnits` UTF-16 units that does not end inside a surrogate pair. */
+export function cutAtCodePoint(text: string, maxUnits: number): string {
+  if (text.length <= maxUnits) return text;
+  const cut = text.slice(0, Math.max(0, maxUnits));
+  const last = cut.charCodeAt(cut.length - 1);
+  // A high surrogate whose low half was cut off: drop it rather than leave half a character.
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/** Reads a number typed or linked for a field of range min..max; `fallback` is used when the text is no usable number. */
+export function readNumber(
+  text: string,
+  range: { min: number; max: number; integer: boolean },
+  fallback: number,
+): { value?: number; problem?: string } {
+  const shown = `"${shorten(text)}"`;
+  const trimmed = text.trim();
+  // + 0 turns -0 into 0, which is how the writer writes it.
+  const number = (trimmed === '' ? NaN : Number(trimmed)) + 0;
+  if (!Number.isFinite(number)) return { problem: `${shown} is not a number; using ${fallback}` };
+  if (range.integer && !Number.isInteger(number)) return { problem: `${shown} is not a whole number; using ${fallback}` };
+  if (number < range.min || number > range.max) {
+    const clamped = Math.min(range.max, Math.max(range.min, number));
+    return { value: clamped, problem: `${shorten(trimmed)} is outside ${range.min}..${range.max}; using ${clamped}` };
+  }
+  // Floats keep the 3 decimals the writer keeps, so what runs is what the rewritten link says.
+  return { value: range.integer ? number : roundFloat(number) };
 }
 
 function readPairs(hash: string, problems: string[]): Map<string, string> {
@@ -116,7 +162,7 @@ function readPairs(hash: string, problems: string[]): Map<string, string> {
     const value = eq < 0 ? '' : safeDecode(part.slice(eq + 1));
     if (key === null) continue;
     if (value === null) {
-      problems.push(`${key}: "${part.slice(eq + 1)}" is not valid URL encoding; using the default`);
+      problems.push(`${shorten(key)}: "${shorten(part.slice(eq + 1))}" is not valid URL encoding; using the default`);
       continue;
     }
     pairs.set(key, value); // a repeated key: the last one wins
@@ -134,32 +180,32 @@ function safeDecode(text: string): string | null {
 
 function readField(field: UrlField, text: string): { value?: string | number; problem?: string } {
   if (field.type === 'string') {
-    if (text.length <= field.maxLength) return { value: text };
-    return { value: text.slice(0, field.maxLength), problem: `longer than ${field.maxLength} characters; cut` };
+    const clean = wellFormed(text);
+    const problem = clean !== text ? 'had broken characters (lone surrogates); replaced by U+FFFD' : undefined;
+    if (clean.length <= field.maxLength) return { value: clean, problem };
+    return { value: cutAtCodePoint(clean, field.maxLength), problem: `longer than ${field.maxLength} characters; cut` };
   }
   if (field.type === 'enum') {
     if (field.values.includes(text)) return { value: text };
-    const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
-    return { problem: `"${shown}" is not one of ${field.values.join(', ')}; using ${field.default}` };
+    return { problem: `"${shorten(text)}" is not one of ${field.values.join(', ')}; using ${field.default}` };
   }
-  const shown = text.length > 40 ? `${text.slice(0, 40)}...` : text;
-  const trimmed = text.trim();
-  const number = trimmed === '' ? NaN : Number(trimmed);
-  if (!Number.isFinite(number)) {
-    return { problem: `"${shown}" is not a number; using ${field.default}` };
-  }
-  if (field.type === 'int' && !Number.isInteger(number)) {
-    return { problem: `"${shown}" is not a whole number; using ${field.default}` };
-  }
-  if (number < field.min || number > field.max) {
-    const clamped = Math.min(field.max, Math.max(field.min, number));
-    return { value: clamped, problem: `${shown} is outside ${field.min}..${field.max}; using ${clamped}` };
-  }
-  return { value: number };
+  return readNumber(text, { min: field.min, max: field.max, integer: field.type === 'int' }, field.default);
 }
 
-function formatValue(field: UrlField, value: string | number): string {
-  if (field.type === 'string' || field.type === 'enum') return String(value);
+/** At most 40 code points of `text` for a message, well-formed. */
+function shorten(text: string): string {
+  const clean = wellFormed(text);
+  const cut = cutAtCodePoint(clean, 40);
+  return cut.length < clean.length ? `${cut}...` : cut;
+}
+
+const roundFloat = (value: number) => Number(value.toFixed(3));
+
+function formatValue(field: UrlField, value: unknown): string {
+  if (field.type === 'string') return cutAtCodePoint(wellFormed(typeof value === 'string' ? value : field.default), field.maxLength);
+  if (field.type === 'enum') return typeof value === 'string' && field.values.includes(value) ? value : field.default;
+  let n = typeof value === 'number' && Number.isFinite(value) ? value : field.default;
+  n = Math.min(field.max, Math.max(field.min, field.type === 'int' ? Math.round(n) : n));
   // Floats: at most 3 decimals, no trailing zeros ("4", "7.5"), so links stay short and stable.
-  return field.type === 'float' ? String(Number((value as number).toFixed(3))) : String(value);
+  return String(field.type === 'float' ? roundFloat(n) : n);
 }
