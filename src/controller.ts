@@ -6,8 +6,8 @@
 import { halfMask } from './diffusion/half-mask.ts';
 import { parseManifest } from './model/manifest.ts';
 import { applyUrlState, selectUrlState, useStore } from './state/store.ts';
-import { parseUrlState, serializeUrlState, type UrlKey } from './state/url-state.ts';
-import { backendFromQuery, InferenceClient, threadsFromQuery } from './worker/client.ts';
+import { parseUrlState, serializeUrlState, type UrlKey, type UrlState } from './state/url-state.ts';
+import { backendFromQuery, InferenceClient, limitsFromQuery, threadsFromQuery } from './worker/client.ts';
 import type { WorkerEvent } from './worker/protocol.ts';
 
 /** Folder of manifest.json and the files it names (absolute URL, ends in '/'). */
@@ -16,14 +16,17 @@ export const modelBase = new URL('models/', document.baseURI).href;
 const ortBase = new URL('ort/', document.baseURI).href;
 
 let client: InferenceClient | null = null;
+/** What the opening link set, and the settings then: the manifest's defaults fill only what neither the link nor the person has set. */
+let opening: { present: UrlKey[]; state: UrlState } = { present: [], state: selectUrlState(useStore.getState()) };
 
 /** Reads the hash, loads manifest and models, and keeps the hash in sync. Call once. */
 export function startApp(): void {
   const parsed = parseUrlState(location.hash);
   applyUrlState(parsed.values);
   useStore.getState().setUrlProblems(parsed.problems);
-  void loadManifest(parsed.present);
-  client = new InferenceClient(onWorkerEvent);
+  opening = { present: parsed.present, state: selectUrlState(useStore.getState()) };
+  void loadManifest();
+  startWorker();
   loadModels();
   syncHash();
   addEventListener('hashchange', () => {
@@ -33,10 +36,36 @@ export function startApp(): void {
   });
 }
 
-/** (Re)asks the worker to load the models; after a failure this retries. */
-export function loadModels(): void {
+/** (Re)asks the worker to load the models. */
+function loadModels(): void {
   useStore.getState().startLoading();
+  const manifest = useStore.getState().manifest;
+  if (manifest) client?.expectFiles([manifest.text_encoder.file, manifest.unet.file]);
   client?.load(modelBase, ortBase, backendFromQuery(location.search), threadsFromQuery(location.search));
+}
+
+/**
+ * Starts over after any failure (a file that would not load, a worker that died, hung or stalled):
+ * a fresh worker, the manifest again if the page has none, and the models. The settings and the
+ * frames already shown stay.
+ */
+export function retry(): void {
+  startWorker();
+  if (!useStore.getState().manifest) void loadManifest();
+  loadModels();
+}
+
+/** Replaces the worker (ending the old one, whatever it was doing). */
+function startWorker() {
+  client?.dispose();
+  client = new InferenceClient(onWorkerEvent, onWorkerDead, limitsFromQuery(location.search));
+}
+
+function onWorkerDead(reason: string) {
+  client = null;
+  const s = useStore.getState();
+  s.interruptGeneration();
+  s.failWorker(reason);
 }
 
 /** Starts a generation with the current settings; a running one is replaced. */
@@ -64,7 +93,7 @@ export function stopGeneration(): void {
 }
 
 /** The page's own copy of the manifest: the panels need samples, schedule and licences even when the models fail. */
-async function loadManifest(fromUrl: UrlKey[]) {
+async function loadManifest() {
   try {
     const response = await fetch(new URL('manifest.json', modelBase));
     if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status} ${response.statusText}`.trim());
@@ -73,10 +102,14 @@ async function loadManifest(fromUrl: UrlKey[]) {
     }
     const manifest = parseManifest(await response.json());
     useStore.getState().setManifest(manifest);
-    // The model's own defaults, for whatever the link did not set.
+    // A load already under way learns which files it must download (for the stall watchdog).
+    client?.expectFiles([manifest.text_encoder.file, manifest.unet.file]);
+    // The model's own defaults, for whatever neither the link nor the person (since) has set.
     const d = manifest.defaults;
-    const defaults = { prompt: d.prompt, seed: d.seed, steps: d.steps, guidance: d.guidance };
-    applyUrlState(Object.fromEntries(Object.entries(defaults).filter(([k]) => !fromUrl.includes(k as UrlKey))));
+    const defaults: Partial<UrlState> = { prompt: d.prompt, seed: d.seed, steps: d.steps, guidance: d.guidance };
+    const now = selectUrlState(useStore.getState());
+    const untouched = (k: UrlKey) => !opening.present.includes(k) && now[k] === opening.state[k];
+    applyUrlState(Object.fromEntries(Object.entries(defaults).filter(([k]) => untouched(k as UrlKey))));
   } catch (err) {
     useStore.getState().failLoading(err instanceof Error ? err.message : String(err));
   }
@@ -118,15 +151,39 @@ function onWorkerEvent(event: WorkerEvent) {
   }
 }
 
-/** Mirrors the store into the hash, debounced: browsers throttle rapid history updates. */
+/**
+ * Mirrors the store into the hash on every edit, so a reload right after typing keeps the text.
+ * Browsers limit history updates (Chrome ignores more than 200 per 10 s; Safari throws past 100 per
+ * 30 s), so writes closer than MIN_WRITE_MS are coalesced into one at the end of that interval, and
+ * whatever is pending is written at once when the page is hidden or left.
+ */
 function syncHash() {
+  const MIN_WRITE_MS = 100;
+  let written = serializeUrlState(selectUrlState(useStore.getState()));
+  let wanted = written;
+  let lastWrite = -Infinity;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let last = serializeUrlState(selectUrlState(useStore.getState()));
-  useStore.subscribe((state) => {
-    const next = serializeUrlState(selectUrlState(state));
-    if (next === last) return;
-    last = next;
+  const write = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => history.replaceState(null, '', `#${next}`), 150);
+    timer = undefined;
+    if (wanted === written) return;
+    try {
+      history.replaceState(history.state, '', `#${wanted}`);
+      written = wanted;
+      lastWrite = performance.now();
+    } catch {
+      timer = setTimeout(write, 1000); // over the browser's budget: try again shortly
+    }
+  };
+  useStore.subscribe((state) => {
+    wanted = serializeUrlState(selectUrlState(state));
+    if (wanted === written || timer !== undefined) return;
+    const wait = lastWrite + MIN_WRITE_MS - performance.now();
+    if (wait <= 0) write();
+    else timer = setTimeout(write, wait);
+  });
+  addEventListener('pagehide', write);
+  addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') write();
   });
 }

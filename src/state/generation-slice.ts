@@ -40,6 +40,8 @@ export interface GenerationSlice {
   completeGeneration(id: number, ms: number): void;
   cancelGeneration(id: number): void;
   failGeneration(id: number, message: string): void;
+  /** The worker running it is gone: a running generation ends as failed, keeping the frames it showed. */
+  interruptGeneration(): void;
   setViewIndex(index: number | null): void;
 }
 
@@ -74,6 +76,9 @@ export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationS
     },
     failGeneration: (id, message) => {
       if (isCurrent(id)) set({ generationStatus: 'error', generationError: message });
+    },
+    interruptGeneration: () => {
+      if (get().generationStatus === 'running') set({ generationStatus: 'error' });
     },
     setViewIndex: (index) => {
       const last = get().frames.length - 1;

@@ -24,6 +24,8 @@ export interface ModelSlice {
   progress: Record<string, { loaded: number; total: number }>;
   backendInfo: BackendInfo | null;
   loadError: string | null;
+  /** Why the inference worker was given up on (died, hung, download stalled); null while it is fine. */
+  workerFailure: string | null;
   /** Problems found reading the URL hash, shown once as a notice. */
   urlProblems: string[];
   setManifest(manifest: Manifest): void;
@@ -31,6 +33,8 @@ export interface ModelSlice {
   setProgress(file: string, loaded: number, total: number): void;
   setReady(info: BackendInfo): void;
   failLoading(message: string): void;
+  /** The worker is gone: no model until a retry starts a new one. */
+  failWorker(reason: string): void;
   setUrlProblems(problems: string[]): void;
 }
 
@@ -40,11 +44,13 @@ export const createModelSlice: StateCreator<StoreState, [], [], ModelSlice> = (s
   progress: {},
   backendInfo: null,
   loadError: null,
+  workerFailure: null,
   urlProblems: [],
   setManifest: (manifest) => set({ manifest }),
-  startLoading: () => set({ loadStatus: 'loading', loadError: null, progress: {} }),
+  startLoading: () => set({ loadStatus: 'loading', loadError: null, workerFailure: null, progress: {} }),
   setProgress: (file, loaded, total) => set((s) => ({ progress: { ...s.progress, [file]: { loaded, total } } })),
   setReady: (backendInfo) => set({ loadStatus: 'ready', backendInfo, loadError: null }),
   failLoading: (loadError) => set({ loadStatus: 'error', loadError }),
+  failWorker: (workerFailure) => set({ loadStatus: 'error', workerFailure }),
   setUrlProblems: (urlProblems) => set({ urlProblems }),
 });

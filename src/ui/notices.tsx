@@ -1,6 +1,7 @@
-/** Messages about things that went wrong: a broken link, a model that would not load, a failed run. */
-import { loadModels } from '../controller.ts';
+/** Messages about things that went wrong: a broken link, a model that would not load, a dead worker, a failed run. */
+import { retry } from '../controller.ts';
 import { useStore } from '../state/store.ts';
+import { WorkerNotice } from './worker-notice.tsx';
 
 export function Notices() {
   const urlProblems = useStore((s) => s.urlProblems);
@@ -9,6 +10,7 @@ export function Notices() {
   const hasManifest = useStore((s) => s.manifest !== null);
   return (
     <div className="notices">
+      <WorkerNotice />
       {loadError && (
         <div className="notice error" role="alert" data-testid="load-error">
           <p>
@@ -18,7 +20,7 @@ export function Notices() {
             {hasManifest ? 'The forward-process panel still works. ' : ''}
             Check that the files in <code>models/</code> are complete, then retry.
           </p>
-          <button type="button" className="secondary" onClick={loadModels}>
+          <button type="button" className="secondary" onClick={retry}>
             Retry
           </button>
         </div>

@@ -40,6 +40,12 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
     case 'cancel':
       handleCancel(request);
       break;
+    case 'ping':
+      post({ type: 'pong', id: request.id });
+      break;
+    case 'watch':
+      holdLock(request.id, request.lock);
+      break;
   }
 };
 
@@ -129,4 +135,16 @@ function handleCancel(request: CancelRequest) {
   if (running?.id === request.id) running.controller.abort();
   // A generate still waiting for its predecessor: make it give way.
   else if (newestId === request.id) newestId = -1;
+}
+
+/** Holds the lock until this worker is gone; the page's request for it is granted then. */
+function holdLock(id: number, lock: string) {
+  if (!self.navigator.locks) {
+    post({ type: 'watching', id, held: false }); // no Web Locks (insecure context): the heartbeat alone watches
+    return;
+  }
+  void self.navigator.locks.request(lock, () => {
+    post({ type: 'watching', id, held: true });
+    return new Promise<never>(() => {});
+  });
 }

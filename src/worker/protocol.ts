@@ -44,7 +44,23 @@ export interface CancelRequest {
   id: number;
 }
 
-export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest;
+/** Answer with a pong: the page's heartbeat, so it can tell a busy worker from a dead or hung one. */
+export interface PingRequest {
+  type: 'ping';
+  id: number;
+}
+
+/**
+ * Hold the Web Lock named `lock` for as long as the worker lives. The page then asks for the same
+ * lock: it is granted the moment the worker is gone (closed, crashed, killed), with no polling.
+ */
+export interface WatchRequest {
+  type: 'watch';
+  id: number;
+  lock: string;
+}
+
+export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest | PingRequest | WatchRequest;
 
 /** Bytes of one model file received so far. */
 export interface LoadProgressEvent {
@@ -121,7 +137,22 @@ export interface CancelledEvent {
   steps: number;
 }
 
+/** The answer to a ping. */
+export interface PongEvent {
+  type: 'pong';
+  id: number;
+}
+
+/** The worker now holds the lock of a watch request (or says it cannot: no Web Locks here). */
+export interface WatchingEvent {
+  type: 'watching';
+  id: number;
+  held: boolean;
+}
+
 export type WorkerEvent =
+  | PongEvent
+  | WatchingEvent
   | LoadProgressEvent
   | ReadyEvent
   | StepEvent
