@@ -3,6 +3,7 @@
  * --enable-unsafe-webgpu: a SwiftShader adapter, ~25x slower than WASM, hence few steps).
  */
 import { expect, test } from '@playwright/test';
+import { recordCspViolations } from './csp.ts';
 import { generateAndWait, maxAbsDiff, meanAbsDiff, readCanvas, waitForModel, type Pixels } from './helpers.ts';
 
 const HASH = '#prompt=cat%20face&seed=7&steps=3&guidance=4';
@@ -31,11 +32,13 @@ async function runOn(page: import('@playwright/test').Page, backend: 'wasm' | 'w
   return pixels;
 }
 
-test('WASM and WebGPU give the same image', async ({ page }) => {
+test('WASM and WebGPU give the same image, under the Content-Security-Policy with no violation', async ({ page }) => {
   test.setTimeout(900_000);
+  const violations = await recordCspViolations(page);
   const wasm = await runOn(page, 'wasm');
   const webgpu = await runOn(page, 'webgpu');
   const max = maxAbsDiff(wasm, webgpu);
   console.log(`WASM vs WebGPU final image: max abs diff ${max}/255, mean ${meanAbsDiff(wasm, webgpu).toFixed(4)}/255`);
   expect(max).toBeLessThanOrEqual(TOLERANCE);
+  expect(violations).toEqual([]);
 });

@@ -50,6 +50,7 @@ function loadModels(): void {
  * frames already shown stay.
  */
 export function retry(): void {
+  useStore.getState().interruptGeneration(); // its worker is about to go
   startWorker();
   if (!useStore.getState().manifest) void loadManifest();
   loadModels();

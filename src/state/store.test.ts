@@ -122,6 +122,21 @@ describe('store', () => {
     expect(useStore.getState()).toMatchObject({ loadStatus: 'ready', loadError: null, progress: {} });
   });
 
+  it('a dead worker ends a running generation as failed, keeps its frames and settings, and a retry clears the failure', () => {
+    const s = useStore.getState();
+    s.setPrompt('red apple');
+    s.startGeneration(7, params);
+    s.addFrame(7, frame(0));
+    s.addFrame(7, frame(1));
+    s.interruptGeneration();
+    s.failWorker('the inference worker stopped (it was closed or crashed)');
+    expect(useStore.getState()).toMatchObject({ generationStatus: 'error', generationError: null, loadStatus: 'error', prompt: 'red apple' });
+    expect(useStore.getState().frames).toHaveLength(2);
+    s.startLoading();
+    expect(useStore.getState()).toMatchObject({ loadStatus: 'loading', workerFailure: null });
+    expect(useStore.getState().frames).toHaveLength(2);
+  });
+
   it('keeps the start point settings in range and ignores unknown modes', () => {
     const s = useStore.getState();
     s.setStartFrom('img2img');

@@ -46,4 +46,14 @@ describe('watchdog', () => {
     expect(w.check(21_000)).toBeNull();
     expect(w.check(21_001)).toBe('the model download stalled before unet.onnx started (no data for 20 s)');
   });
+
+  it('allows a load four heartbeats of silence (opening the sessions blocks the worker), then counts it as hung', () => {
+    const w = new Watchdog(limits, 0);
+    w.loadStarted(0);
+    w.heard(progress('unet.onnx', 20, 20), 1_000);
+    expect(w.check(41_000)).toBeNull();
+    expect(w.check(41_001)).toBe('the inference worker stopped answering (no reply for 40 s)');
+    w.heard({ type: 'ready', id: 2, backend: 'wasm', reason: '', threads: 1, loadMs: 1, scorer: { available: false, note: '' } }, 42_000);
+    expect(w.check(52_001)).toMatch(/stopped answering/);
+  });
 });

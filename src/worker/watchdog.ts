@@ -16,8 +16,18 @@ export interface WatchdogLimits {
   stallMs: number;
 }
 
-/** Defaults: 30 s of silence (a WebGPU step on a software adapter can take several seconds); 20 s without a downloaded byte. */
+/**
+ * Defaults: 30 s of silence (the longest gap between steps measured on a busy 2-core machine was
+ * 3.3 s on WASM); 20 s without a downloaded byte.
+ */
 export const DEFAULT_LIMITS: WatchdogLimits = { heartbeatMs: 30_000, stallMs: 20_000 };
+
+/**
+ * While a load is under way the silence allowed is this many heartbeats: opening the ONNX sessions
+ * blocks the worker's thread (21.5 s measured on a busy 2-core machine), and a stalled download has
+ * its own, shorter limit.
+ */
+export const LOAD_SILENCE_FACTOR = 4;
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
@@ -62,7 +72,8 @@ export class Watchdog {
   /** Why the worker should be given up on now, or null while all is well. */
   check(now: number): string | null {
     const silent = now - this.lastHeard;
-    if (silent > this.limits.heartbeatMs) return `the inference worker stopped answering (no reply for ${Math.round(silent / 1000)} s)`;
+    const allowed = this.limits.heartbeatMs * (this.loading ? LOAD_SILENCE_FACTOR : 1);
+    if (silent > allowed) return `the inference worker stopped answering (no reply for ${Math.round(silent / 1000)} s)`;
     if (!this.loading || !this.downloading()) return null;
     const idle = now - this.loading.lastByte;
     if (idle <= this.limits.stallMs) return null;
