@@ -2,6 +2,7 @@
 import { retry } from '../controller.ts';
 import { useStore } from '../state/store.ts';
 
+/** The worker failure line (nothing while the worker is fine). */
 export function WorkerNotice() {
   const failure = useStore((s) => s.workerFailure);
   if (!failure) return null;
