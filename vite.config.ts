@@ -101,7 +101,7 @@ function deployHeaders(): Plugin {
     // policy rightly forbids; the built page has neither, so only `vite build`/`preview` enforce it.
     transformIndexHtml: {
       order: 'pre',
-      handler: (html, ctx) => (ctx.server ? html.replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/, '') : html),
+      handler: (html, ctx) => (ctx.server ? html.replace(/\s*<meta\s+http-equiv="Content-Security-Policy"[^>]*>/, '') : html),
     },
   };
 }
