@@ -44,6 +44,19 @@ test('a worker closed mid-run is reported within 5 s, and Retry generates again 
   await expect(page.getByTestId('run-params')).toContainText('seed 5 · 2 steps');
 });
 
+test('a worker closed while idle is reported at once, not at the next Generate', async ({ page }) => {
+  await page.goto('./?backend=wasm#steps=2');
+  await waitForModel(page);
+  const worker = await inferenceWorker(page);
+  await worker.evaluate(() => close()).catch(() => undefined);
+  const notice = page.getByTestId('worker-failure');
+  await expect(notice).toContainText('the inference worker stopped (it was closed or crashed)', { timeout: 5_000 });
+  await expect(page.getByRole('button', { name: 'Generate' })).toBeDisabled();
+  await notice.getByRole('button', { name: 'Retry' }).click();
+  await waitForModel(page);
+  await generateAndWait(page);
+});
+
 test('a worker that stops answering is reported after the heartbeat limit, and Retry recovers', async ({ page }) => {
   // 15 s, not less: loading the runtime can block the worker's thread for seconds on a busy machine.
   await page.goto('./?backend=wasm&heartbeatms=15000#steps=2');
