@@ -8,6 +8,7 @@ import { samplerInfo } from '../diffusion/sampler.ts';
 import type { Frame, GenerationParams } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
 import { clearCanvas, drawChw } from './draw-chw.ts';
+import { ExportBar } from './export-bar.tsx';
 
 const STATUS_TEXT: Record<StoreState['generationStatus'], string> = {
   idle: 'Press Generate to start from pure noise.',
@@ -163,6 +164,7 @@ export function DenoiseView() {
         </span>
         <span className="speed" ref={speedRef} />
       </div>
+      <ExportBar />
       {frameCount > 1 && (
         <div className="field scrub">
           <label htmlFor="show-step">Show step</label>
