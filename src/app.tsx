@@ -3,6 +3,7 @@ import { AboutFooter } from './ui/about-footer.tsx';
 import { BackendBadge } from './ui/backend-badge.tsx';
 import { DenoiseView } from './ui/denoise-view.tsx';
 import { ForwardPanel } from './ui/forward-panel.tsx';
+import { HistoryStrip } from './ui/history-strip.tsx';
 import { LoadProgress } from './ui/load-progress.tsx';
 import { Notices } from './ui/notices.tsx';
 import { PromptPanel } from './ui/prompt-panel.tsx';
@@ -26,6 +27,7 @@ export function App() {
         <DenoiseView />
         <ForwardPanel />
       </main>
+      <HistoryStrip />
       <AboutFooter />
     </div>
   );

@@ -4,7 +4,11 @@
  * worker events into store actions. Started once from main.tsx, outside React.
  */
 import { halfMask } from './diffusion/half-mask.ts';
+import { chwToRgba } from './diffusion/image.ts';
 import { parseManifest } from './model/manifest.ts';
+import { loadHistory, saveHistory } from './state/history-db.ts';
+import type { HistoryEntry } from './state/history-slice.ts';
+import { urlStateOfRun } from './state/run-settings.ts';
 import { applyUrlState, selectUrlState, useStore } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey } from './state/url-state.ts';
 import { backendFromQuery, InferenceClient, threadsFromQuery } from './worker/client.ts';
@@ -26,6 +30,7 @@ export function startApp(): void {
   client = new InferenceClient(onWorkerEvent);
   loadModels();
   syncHash();
+  void startHistory();
   addEventListener('hashchange', () => {
     const next = parseUrlState(location.hash);
     applyUrlState(next.values);
@@ -107,6 +112,7 @@ function onWorkerEvent(event: WorkerEvent) {
       break;
     case 'complete':
       s.completeGeneration(event.id, event.ms);
+      recordRun(event.id);
       break;
     case 'cancelled':
       s.cancelGeneration(event.id);
@@ -129,4 +135,40 @@ function syncHash() {
     clearTimeout(timer);
     timer = setTimeout(() => history.replaceState(null, '', `#${next}`), 150);
   });
+}
+
+/** Restores the stored history, then keeps the store's history saved (settings and thumbnails only). */
+async function startHistory() {
+  const stored = await loadHistory();
+  const s = useStore.getState();
+  // Runs finished while the database was being read come first.
+  s.setHistory([...s.history, ...stored.filter((e) => !s.history.some((h) => h.key === e.key))]);
+  useStore.subscribe((state, prev) => {
+    if (state.history !== prev.history) void saveHistory(state.history);
+  });
+}
+
+let lastKey = 0;
+
+/** Adds the finished generation `id` (if it is the one shown) to the history strip. */
+function recordRun(id: number) {
+  const s = useStore.getState();
+  const last = s.frames.at(-1);
+  if (s.generationId !== id || !s.generationParams || !last) return;
+  const side = Math.round(Math.sqrt(last.x0.length / 3));
+  lastKey = Math.max(Date.now(), lastKey + 1);
+  const entry: HistoryEntry = { key: lastKey, params: s.generationParams, side, thumbnail: chwToRgba(last.final ?? last.x0, side, side), frames: s.frames };
+  s.addToHistory(entry);
+}
+
+/**
+ * Shows a run from the history: its settings go back into the form (and the link); its frames come
+ * back when they are still in memory, else it runs again (same settings, same image).
+ */
+export function restoreRun(entry: HistoryEntry): void {
+  stopGeneration();
+  const s = useStore.getState();
+  applyUrlState({ ...urlStateOfRun(entry.params, selectUrlState(s)), t: s.forwardT });
+  if (entry.frames) s.showRun(-entry.key, entry.params, entry.frames);
+  else generateNow();
 }

@@ -41,6 +41,8 @@ export interface GenerationSlice {
   cancelGeneration(id: number): void;
   failGeneration(id: number, message: string): void;
   setViewIndex(index: number | null): void;
+  /** Shows a finished run again (from the history) under `id`, a number no worker request uses. */
+  showRun(id: number, params: GenerationParams, frames: Frame[]): void;
 }
 
 export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationSlice> = (set, get) => {
@@ -75,6 +77,8 @@ export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationS
     failGeneration: (id, message) => {
       if (isCurrent(id)) set({ generationStatus: 'error', generationError: message });
     },
+    showRun: (id, params, frames) =>
+      set({ generationId: id, generationStatus: 'done', generationParams: { ...params }, frames, viewIndex: null, generationError: null, generationMs: null }),
     setViewIndex: (index) => {
       const last = get().frames.length - 1;
       set({ viewIndex: index === null || index >= last ? null : Math.max(0, Math.round(index)) });

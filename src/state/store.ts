@@ -5,17 +5,19 @@
 import { create } from 'zustand';
 import { createForwardSlice, type ForwardSlice } from './forward-slice.ts';
 import { createGenerationSlice, type GenerationSlice } from './generation-slice.ts';
+import { createHistorySlice, type HistorySlice } from './history-slice.ts';
 import { createModelSlice, type ModelSlice } from './model-slice.ts';
 import { createParamsSlice, type ParamsSlice } from './params-slice.ts';
 import type { UrlState } from './url-state.ts';
 
-export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice;
+export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice & HistorySlice;
 
 export const useStore = create<StoreState>()((...a) => ({
   ...createParamsSlice(...a),
   ...createGenerationSlice(...a),
   ...createForwardSlice(...a),
   ...createModelSlice(...a),
+  ...createHistorySlice(...a),
 }));
 
 /** The store's share of the URL hash. */

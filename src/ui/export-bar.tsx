@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import type { Frame, GenerationParams } from '../state/generation-slice.ts';
 import { selectUrlState, useStore } from '../state/store.ts';
+import { urlStateOfRun } from '../state/run-settings.ts';
 import { serializeUrlState } from '../state/url-state.ts';
 
 /** Upscale factor of the large PNG: 64 px -> 512 px. */
@@ -13,22 +14,7 @@ const LARGE_SCALE = 8;
 
 /** The page link that reruns `params` (the run's own settings, not whatever the form holds now). */
 export function runLink(params: GenerationParams): string {
-  const state = selectUrlState(useStore.getState());
-  const hash = serializeUrlState({
-    ...state,
-    prompt: params.prompt,
-    seed: params.seed,
-    steps: params.steps,
-    guidance: params.guidance,
-    sampler: params.sampler,
-    spacing: params.spacing,
-    eta: params.eta,
-    rescale: params.guidanceRescale,
-    negative: params.negativePrompt,
-    start: params.start,
-    strength: params.strength,
-    keep: params.keep,
-  });
+  const hash = serializeUrlState(urlStateOfRun(params, selectUrlState(useStore.getState())));
   return `${location.origin}${location.pathname}${location.search}#${hash}`;
 }
 
