@@ -150,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
   if (!existsSync(options.modelsDir)) throw new UsageError(`models folder not found: ${options.modelsDir} (use --models DIR)`);
   const { manifest, tokenizer } = readModelsDir(options.modelsDir);
   const defaults = manifest.defaults;
-  const base: Required<Omit<GenerateParams, 'prompt' | 'init' | 'inpaint'>> = {
+  const base: Required<Omit<GenerateParams, 'prompt' | 'init' | 'inpaint' | 'fork'>> = {
     seed: options.seed ?? defaults.seed,
     steps: options.steps ?? defaults.steps,
     guidance: options.guidance ?? defaults.guidance,
