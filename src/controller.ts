@@ -9,7 +9,8 @@ import { parseManifest } from './model/manifest.ts';
 import { loadHistory, saveHistory } from './state/history-db.ts';
 import type { HistoryEntry } from './state/history-slice.ts';
 import { urlStateOfRun } from './state/run-settings.ts';
-import { applyUrlState, selectUrlState, useStore } from './state/store.ts';
+import type { GenerationParams } from './state/generation-slice.ts';
+import { applyUrlState, selectUrlState, useStore, type StoreState } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey } from './state/url-state.ts';
 import { backendFromQuery, InferenceClient, threadsFromQuery } from './worker/client.ts';
 import type { WorkerEvent } from './worker/protocol.ts';
@@ -26,7 +27,7 @@ export function startApp(): void {
   const parsed = parseUrlState(location.hash);
   applyUrlState(parsed.values);
   useStore.getState().setUrlProblems(parsed.problems);
-  void loadManifest(parsed.present);
+  const settled = loadManifest(parsed.present);
   client = new InferenceClient(onWorkerEvent);
   loadModels();
   syncHash();
@@ -35,7 +36,65 @@ export function startApp(): void {
     const next = parseUrlState(location.hash);
     applyUrlState(next.values);
     useStore.getState().setUrlProblems(next.problems);
+    if (useStore.getState().loadStatus === 'ready') void rebuildForwardRun();
   });
+  if (autorunFromQuery(location.search)) void autoRun(settled, parsed.present.length > 0);
+}
+
+/** `?autorun=0` opens the page without generating anything by itself. */
+export function autorunFromQuery(search: string): boolean {
+  return new URLSearchParams(search).get('autorun') !== '0';
+}
+
+/** Resolves once `predicate` holds for the store (at once if it already does). */
+function until(predicate: (s: StoreState) => boolean): Promise<StoreState> {
+  return new Promise((resolve) => {
+    if (predicate(useStore.getState())) return resolve(useStore.getState());
+    const stop = useStore.subscribe((s) => {
+      if (!predicate(s)) return;
+      stop();
+      resolve(s);
+    });
+  });
+}
+
+/**
+ * The page's first run, by itself: once the models are ready it runs the link's settings (rebuilding
+ * the link's source image first when it names one) or the model's default prompt, and says so. A
+ * generation the person started first wins.
+ */
+async function autoRun(settled: Promise<boolean>, fromLink: boolean) {
+  if (!(await settled)) return;
+  await until((s) => s.loadStatus === 'ready');
+  if (useStore.getState().generationId !== null) return;
+  const rebuilt = await rebuildForwardRun();
+  if (rebuilt === 'interrupted') return;
+  const before = useStore.getState().generationId;
+  await until((s) => s.startFrom === 'noise' || s.forwardImage !== null || s.generationId !== before);
+  if (useStore.getState().generationId !== before) return;
+  generateNow();
+  const note = !fromLink
+    ? 'Ran the default prompt on load. Change it and press Generate.'
+    : rebuilt === 'rebuilt'
+      ? 'Ran the settings from this link on open, after rebuilding the image it starts from.'
+      : 'Ran the settings from this link on open.';
+  useStore.getState().setRunNote(note);
+}
+
+/**
+ * A link's source image (src=run) is rebuilt by running its settings again, deterministically, so an
+ * img2img or inpainting link starts from the same pixels.
+ */
+async function rebuildForwardRun(): Promise<'none' | 'rebuilt' | 'interrupted'> {
+  const run = useStore.getState().forwardRun;
+  if (!run || run.image) return 'none';
+  const id = startRun(run.params);
+  if (id === null) return 'interrupted';
+  useStore.getState().setRunNote('Rebuilding the image this link starts from…');
+  const s = await until((s) => s.generationId !== id || s.generationStatus !== 'running');
+  if (s.generationId !== id || s.generationStatus !== 'done' || !s.lastResult) return 'interrupted';
+  s.completeForwardRun(s.lastResult.image);
+  return 'rebuilt';
 }
 
 /** (Re)asks the worker to load the models; after a failure this retries. */
@@ -46,20 +105,29 @@ export function loadModels(): void {
 
 /** Starts a generation with the current settings; a running one is replaced. */
 export function generateNow(): void {
-  if (!client) return;
   const s = useStore.getState();
   const { prompt, seed, steps, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, startFrom, strength, keepHalf } = s;
   // eta belongs to DDIM; the store keeps it while another sampler is chosen.
-  const params = { prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale };
+  startRun({
+    prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale,
+    start: startFrom, strength, keep: keepHalf,
+  });
+}
+
+/** Sends one generation to the worker and shows it; returns its id, or null when it cannot start. */
+function startRun(p: GenerationParams): number | null {
+  if (!client) return null;
+  const { start, strength, keep, ...params } = p;
   // The start points begin from the forward panel's image; the panel disables Generate until it is there.
-  const image = s.forwardImage;
-  if (startFrom !== 'noise' && !image) return;
+  const image = useStore.getState().forwardImage;
+  if (start !== 'noise' && !image) return null;
   // Copies: the request transfers its arrays, and the store keeps showing the image.
-  const init = startFrom === 'img2img' && image ? { image: image.slice(), strength } : undefined;
+  const init = start === 'img2img' && image ? { image: image.slice(), strength } : undefined;
   const side = Math.round(Math.sqrt((image?.length ?? 0) / 3));
-  const inpaint = startFrom === 'inpaint' && image ? { image: image.slice(), mask: halfMask(keepHalf, side) } : undefined;
+  const inpaint = start === 'inpaint' && image ? { image: image.slice(), mask: halfMask(keep, side) } : undefined;
   const id = client.generate({ ...params, init, inpaint });
-  s.startGeneration(id, { ...params, start: startFrom, strength, keep: keepHalf });
+  useStore.getState().startGeneration(id, p);
+  return id;
 }
 
 /** Stops the running generation before its next step. */
@@ -68,8 +136,11 @@ export function stopGeneration(): void {
   if (client && generationId !== null && generationStatus === 'running') client.cancel(generationId);
 }
 
-/** The page's own copy of the manifest: the panels need samples, schedule and licences even when the models fail. */
-async function loadManifest(fromUrl: UrlKey[]) {
+/**
+ * The page's own copy of the manifest: the panels need samples, schedule and licences even when the
+ * models fail. Resolves true once the model's defaults are applied, false when it could not load.
+ */
+async function loadManifest(fromUrl: UrlKey[]): Promise<boolean> {
   try {
     const response = await fetch(new URL('manifest.json', modelBase));
     if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status} ${response.statusText}`.trim());
@@ -82,8 +153,10 @@ async function loadManifest(fromUrl: UrlKey[]) {
     const d = manifest.defaults;
     const defaults = { prompt: d.prompt, seed: d.seed, steps: d.steps, guidance: d.guidance };
     applyUrlState(Object.fromEntries(Object.entries(defaults).filter(([k]) => !fromUrl.includes(k as UrlKey))));
+    return true;
   } catch (err) {
     useStore.getState().failLoading(err instanceof Error ? err.message : String(err));
+    return false;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The page's shareable state in the URL hash, e.g.
  * `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500&sampler=dpmpp-2m&spacing=karras&eta=0&rescale=0.7&negative=
- * &start=img2img&strength=0.6&keep=left`.
+ * &start=img2img&strength=0.6&keep=left&src=run&src_prompt=...`.
  * One declarative table both parses and serialises, so a link reproduces a run. Parsing never throws:
  * a broken value falls back to its default (numbers out of range are clamped) and is reported.
  */
@@ -37,6 +37,18 @@ export const URL_FIELDS = [
   { name: 'start', type: 'enum', default: 'noise', values: START_MODES }, // what the run starts from
   { name: 'strength', type: 'float', default: 0.6, min: 0.05, max: 1 }, // img2img: share of the steps run
   { name: 'keep', type: 'enum', default: 'left', values: KEEP_HALVES }, // inpaint: the half kept
+  // The forward panel's image: a sample's index ("0", "1", ...) or "run", the image a run generated
+  // from noise with the src_* settings below, so a link rebuilds it before running its own settings.
+  { name: 'src', type: 'string', default: '0', maxLength: 8 },
+  { name: 'src_prompt', type: 'string', default: 'cat face', maxLength: 500 },
+  { name: 'src_seed', type: 'int', default: 1, min: 0, max: 4294967295 },
+  { name: 'src_steps', type: 'int', default: 30, min: 1, max: 100 },
+  { name: 'src_guidance', type: 'float', default: 4, min: 0, max: 20 },
+  { name: 'src_sampler', type: 'enum', default: 'ddim', values: SAMPLERS.map((s) => s.name) },
+  { name: 'src_spacing', type: 'enum', default: 'trailing', values: SPACINGS },
+  { name: 'src_eta', type: 'float', default: 0, min: 0, max: 1 },
+  { name: 'src_rescale', type: 'float', default: 0, min: 0, max: 1 },
+  { name: 'src_negative', type: 'string', default: '', maxLength: 500 },
 ] as const satisfies readonly UrlField[];
 
 /** The values of the hash, typed from the table. */
@@ -55,6 +67,17 @@ export interface UrlState {
   /** img2img strength in 0.05..1. */
   strength: number;
   keep: KeepHalf;
+  /** The forward panel's image: a sample index as text, or "run" (rebuilt from the src_* settings). */
+  src: string;
+  src_prompt: string;
+  src_seed: number;
+  src_steps: number;
+  src_guidance: number;
+  src_sampler: SamplerName;
+  src_spacing: Spacing;
+  src_eta: number;
+  src_rescale: number;
+  src_negative: string;
 }
 
 export type UrlKey = keyof UrlState;
