@@ -25,7 +25,7 @@ function meanDiffScaled(canvas: Pixels, frame: Uint8Array, frameWidth: number, l
 
 test('the finished run exports as PNG (64 and 512 px, settings inside), as a GIF of every step, and as a link', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  await page.goto(`./?backend=wasm#prompt=red%20heart&steps=${STEPS}&seed=5&guidance=3`);
+  await page.goto(`./?backend=wasm&autorun=0#prompt=red%20heart&steps=${STEPS}&seed=5&guidance=3`);
   await waitForModel(page);
   await expect(page.getByRole('button', { name: 'PNG 64 px' })).toBeDisabled();
   await generateAndWait(page);

@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { denoiseView, generateAndWait, maxAbsDiff, readCanvas, waitForModel } from './helpers.ts';
 
 test('the history restores a run (frames from memory, or rerun after a reload) and can be cleared', async ({ page }) => {
-  await page.goto('./?backend=wasm#steps=3&seed=4&guidance=3');
+  await page.goto('./?backend=wasm&autorun=0#steps=3&seed=4&guidance=3');
   await waitForModel(page);
   const prompt = page.getByLabel('Prompt', { exact: true });
   await prompt.fill('red heart');

@@ -9,6 +9,7 @@ import { parseManifest } from './model/manifest.ts';
 import { loadHistory, saveHistory } from './state/history-db.ts';
 import type { HistoryEntry } from './state/history-slice.ts';
 import { urlStateOfRun } from './state/run-settings.ts';
+import { forkOf } from './state/fork-slice.ts';
 import type { GenerationParams } from './state/generation-slice.ts';
 import { applyUrlState, selectUrlState, useStore, type StoreState } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey } from './state/url-state.ts';
@@ -110,7 +111,7 @@ export function generateNow(): void {
   // eta belongs to DDIM; the store keeps it while another sampler is chosen.
   startRun({
     prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale,
-    start: startFrom, strength, keep: keepHalf,
+    start: startFrom, strength, keep: keepHalf, fork: forkOf(s),
   });
 }
 

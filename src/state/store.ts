@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { createForwardSlice, type ForwardSlice } from './forward-slice.ts';
 import { createGenerationSlice, type GenerationSlice } from './generation-slice.ts';
+import { createForkSlice, type ForkSlice } from './fork-slice.ts';
 import { createHistorySlice, type HistorySlice } from './history-slice.ts';
 import { createModelSlice, type ModelSlice } from './model-slice.ts';
 import { createParamsSlice, type ParamsSlice } from './params-slice.ts';
@@ -14,7 +15,7 @@ import { formatForwardSource, parseForwardSource } from './forward-slice.ts';
 import type { GenerationParams } from './generation-slice.ts';
 import { supportsSpacing } from '../diffusion/sampler.ts';
 
-export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice & TimelineSlice & HistorySlice;
+export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice & TimelineSlice & HistorySlice & ForkSlice;
 
 export const useStore = create<StoreState>()((...a) => ({
   ...createParamsSlice(...a),
@@ -22,6 +23,7 @@ export const useStore = create<StoreState>()((...a) => ({
   ...createForwardSlice(...a),
   ...createModelSlice(...a),
   ...createHistorySlice(...a),
+  ...createForkSlice(...a),
   ...createTimelineSlice(...a),
 }));
 
@@ -54,6 +56,11 @@ export function selectUrlState(s: StoreState): UrlState {
     src_eta: run?.eta ?? d.src_eta,
     src_rescale: run?.guidanceRescale ?? d.src_rescale,
     src_negative: run?.negativePrompt ?? d.src_negative,
+    fork: s.forkAt,
+    fork_prompt: s.forkPrompt,
+    fork_negative: s.forkNegative,
+    fork_guidance: s.forkGuidance,
+    fork_seed: s.forkSeed,
   };
 }
 
@@ -73,6 +80,16 @@ export function applyUrlState(values: Partial<UrlState>): void {
   if (values.start !== undefined) s.setStartFrom(values.start);
   if (values.strength !== undefined) s.setStrength(values.strength);
   if (values.keep !== undefined) s.setKeepHalf(values.keep);
+  if (values.fork !== undefined || values.fork_prompt !== undefined) {
+    const d = defaultUrlState();
+    s.setFork({
+      at: values.fork ?? s.forkAt,
+      prompt: values.fork_prompt ?? (values.fork !== undefined ? d.fork_prompt : s.forkPrompt),
+      negativePrompt: values.fork_negative ?? s.forkNegative,
+      guidance: values.fork_guidance ?? s.forkGuidance,
+      seed: values.fork_seed ?? s.forkSeed,
+    });
+  }
   const source = values.src === undefined ? null : parseForwardSource(values.src);
   if (source?.kind === 'sample') s.setForwardSource(source);
   // "run": the page rebuilds that image (controller.ts) before running the link's own settings.

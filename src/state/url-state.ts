@@ -49,6 +49,13 @@ export const URL_FIELDS = [
   { name: 'src_eta', type: 'float', default: 0, min: 0, max: 1 },
   { name: 'src_rescale', type: 'float', default: 0, min: 0, max: 1 },
   { name: 'src_negative', type: 'string', default: '', maxLength: 500 },
+  // A branch: after step fork+1 (fork is the 0-based index of the last shared step; -1 = no branch) the
+  // run goes on with these settings; fork_seed -1 keeps the parent's noise generator.
+  { name: 'fork', type: 'int', default: -1, min: -1, max: 98 },
+  { name: 'fork_prompt', type: 'string', default: '', maxLength: 500 },
+  { name: 'fork_negative', type: 'string', default: '', maxLength: 500 },
+  { name: 'fork_guidance', type: 'float', default: 4, min: 0, max: 20 },
+  { name: 'fork_seed', type: 'int', default: -1, min: -1, max: 4294967295 },
 ] as const satisfies readonly UrlField[];
 
 /** The values of the hash, typed from the table. */
@@ -78,6 +85,13 @@ export interface UrlState {
   src_eta: number;
   src_rescale: number;
   src_negative: string;
+  /** Last step shared with the parent (0-based), or -1 for no branch. */
+  fork: number;
+  fork_prompt: string;
+  fork_negative: string;
+  fork_guidance: number;
+  /** Seed of the branch's later noise, or -1 to keep the parent's generator. */
+  fork_seed: number;
 }
 
 export type UrlKey = keyof UrlState;

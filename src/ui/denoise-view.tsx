@@ -10,6 +10,7 @@ import { samplerInfo } from '../diffusion/sampler.ts';
 import type { Frame, GenerationParams } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
 import { clearCanvas, drawChw } from './draw-chw.ts';
+import { BranchPanel } from './branch-panel.tsx';
 import { ExportBar } from './export-bar.tsx';
 import { plural } from './plural.ts';
 import { formatT, TimelineControls } from './timeline-controls.tsx';
@@ -195,6 +196,7 @@ export function DenoiseView() {
         <span className="speed" ref={speedRef} />
       </div>
       <TimelineControls />
+      <BranchPanel />
       <ExportBar />
     </section>
   );
