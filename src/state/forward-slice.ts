@@ -5,7 +5,14 @@ import { defaultUrlState } from './url-state.ts';
 import type { StoreState } from './store.ts';
 
 /** A manifest sample by index, or the image of a finished generation (see `forwardRun`). */
-export type ForwardSource = { kind: 'sample'; index: number } | { kind: 'generated' };
+export type ForwardSource = { kind: 'sample'; index: number } | { kind: 'generated' } | { kind: 'upload' };
+
+/** An image the person uploaded (it stays on their device: links cannot carry it). */
+export interface ForwardUpload {
+  name: string;
+  /** [3, H, W] in [-1, 1] at the model's resolution. */
+  image: Float32Array;
+}
 
 /**
  * The generation the forward panel's "generated" image comes from, pinned when chosen, so later runs
@@ -24,6 +31,10 @@ export interface ForwardSlice {
   forwardSource: ForwardSource;
   /** Set while forwardSource is 'generated'. */
   forwardRun: ForwardRun | null;
+  /** The last uploaded image (kept while other sources are shown, so switching back is free). */
+  forwardUpload: ForwardUpload | null;
+  /** Shows an uploaded image. */
+  setForwardUpload(upload: ForwardUpload): void;
   /** The selected clean image, [3, H, W] in [-1, 1], once loaded (null before); img2img and inpaint start from it. */
   forwardImage: Float32Array | null;
   setForwardT(t: number): void;
@@ -42,19 +53,22 @@ export function parseForwardSource(text: string): ForwardSource | null {
   return /^\d{1,4}$/.test(text) ? { kind: 'sample', index: Number(text) } : null;
 }
 
-/** The URL's `src` value of a source. */
+/** The URL's `src` value of a source ("upload" names an image no link can carry; reading it gives null). */
 export function formatForwardSource(source: ForwardSource): string {
-  return source.kind === 'generated' ? 'run' : String(source.index);
+  return source.kind === 'generated' ? 'run' : source.kind === 'upload' ? 'upload' : String(source.index);
 }
 
 export const createForwardSlice: StateCreator<StoreState, [], [], ForwardSlice> = (set, get) => ({
   forwardT: defaultUrlState().t,
   forwardSource: { kind: 'sample', index: 0 },
   forwardRun: null,
+  forwardUpload: null,
+  setForwardUpload: (forwardUpload) => set({ forwardUpload, forwardSource: { kind: 'upload' }, forwardRun: null }),
   forwardImage: null,
   setForwardT: (t) => set({ forwardT: Number.isFinite(t) ? Math.min(999, Math.max(0, Math.round(t))) : 0 }),
   setForwardSource: (forwardSource) => {
     if (forwardSource.kind === 'sample') return set({ forwardSource, forwardRun: null });
+    if (forwardSource.kind === 'upload') return get().forwardUpload ? set({ forwardSource, forwardRun: null }) : undefined;
     const last = get().lastResult;
     if (last) set({ forwardSource, forwardRun: { params: last.params, image: last.image } });
   },

@@ -13,6 +13,7 @@ import { rgbaToChw } from '../diffusion/image.ts';
 import { modelBase } from '../controller.ts';
 import { shownIndex } from '../state/timeline-slice.ts';
 import { useStore } from '../state/store.ts';
+import { imageFromFile } from '../media/upload-image.ts';
 import { drawChw } from './draw-chw.ts';
 import { ScheduleChart, type ScheduleView } from './schedule-chart.tsx';
 
@@ -48,6 +49,8 @@ export function ForwardPanel() {
   const [view, setView] = useState<ScheduleView>('scales');
   const [sampleX0, setSampleX0] = useState<Float32Array | null>(null);
   const [sampleError, setSampleError] = useState<string | null>(null);
+  const [uploadError, setUploadError] = useState<string | null>(null);
+  const upload = useStore((s) => s.forwardUpload);
   const x0Ref = useRef<HTMLCanvasElement>(null);
   const xtRef = useRef<HTMLCanvasElement>(null);
 
@@ -69,7 +72,16 @@ export function ForwardPanel() {
     };
   }, [source, samples, resolution]);
 
-  const x0 = source.kind === 'generated' ? (run?.image ?? null) : sampleX0;
+  const x0 = source.kind === 'generated' ? (run?.image ?? null) : source.kind === 'upload' ? (upload?.image ?? null) : sampleX0;
+  const onUpload = async (file: File | undefined) => {
+    if (!file) return;
+    setUploadError(null);
+    try {
+      useStore.getState().setForwardUpload({ name: file.name, image: await imageFromFile(file, resolution) });
+    } catch (err) {
+      setUploadError(err instanceof Error ? err.message : String(err));
+    }
+  };
   // img2img and inpainting start from this image: the store holds it for the controller.
   useEffect(() => {
     useStore.getState().setForwardImage(x0);
@@ -85,7 +97,7 @@ export function ForwardPanel() {
     drawChw(xtRef.current!, qSample(manifest.schedule, x0, tClamped, noise));
   }, [manifest, x0, noise, tClamped]);
 
-  const value = source.kind === 'generated' ? 'generated' : String(source.index);
+  const value = source.kind === 'sample' ? String(source.index) : source.kind;
   const newer = source.kind === 'generated' && lastResult && run?.image && lastResult.image !== run.image;
   const valueText = `t = ${tClamped} of ${T - 1}${ab === null ? '' : `, signal ${Math.sqrt(ab).toFixed(2)}, noise ${Math.sqrt(1 - ab).toFixed(2)}`}`;
   return (
@@ -97,11 +109,10 @@ export function ForwardPanel() {
           <select
             id="forward-source"
             value={value}
-            onChange={(e) =>
-              useStore
-                .getState()
-                .setForwardSource(e.target.value === 'generated' ? { kind: 'generated' } : { kind: 'sample', index: Number(e.target.value) })
-            }
+            onChange={(e) => {
+              const v = e.target.value;
+              useStore.getState().setForwardSource(v === 'generated' || v === 'upload' ? { kind: v } : { kind: 'sample', index: Number(v) });
+            }}
           >
             {samples.map((s, i) => (
               <option key={s.file} value={i}>
@@ -111,7 +122,20 @@ export function ForwardPanel() {
             <option value="generated" disabled={!lastResult && !run}>
               The image just generated
             </option>
+            {upload && <option value="upload">Your image: {upload.name}</option>}
           </select>
+          <label className="button-like secondary small upload-button">
+            Upload…
+            <input
+              type="file"
+              accept="image/png,image/jpeg,image/webp"
+              data-testid="upload-input"
+              onChange={(e) => {
+                void onUpload(e.target.files?.[0]);
+                e.target.value = '';
+              }}
+            />
+          </label>
           {newer && (
             <button type="button" className="secondary small" onClick={() => useStore.getState().setForwardSource({ kind: 'generated' })}>
               Use the newest
@@ -128,7 +152,13 @@ export function ForwardPanel() {
           <canvas ref={x0Ref} data-testid="forward-x0" role="img" aria-label="clean image" width={resolution} height={resolution} />
           <figcaption>
             <b>x<sub>0</sub></b>{' '}
-            {source.kind === 'generated' ? (run?.image ? 'the generated image.' : 'rebuilding the linked image…') : 'the clean image.'}
+            {source.kind === 'generated'
+              ? run?.image
+                ? 'the generated image.'
+                : 'rebuilding the linked image…'
+              : source.kind === 'upload'
+                ? 'your image, centre-cropped to a square and resized to the model’s resolution; it stays on your device (links do not carry it).'
+                : 'the clean image.'}
             {source.kind === 'sample' && samples[source.index]?.source && (
               <span className="credit" data-testid="sample-credit">
                 {' '}
@@ -216,6 +246,11 @@ export function ForwardPanel() {
       {!manifest && <p className="hint">The forward process needs manifest.json (its noise schedule).</p>}
       {manifest && samples.length === 0 && source.kind === 'sample' && <p className="hint">The model ships no sample images; generate one first.</p>}
       {sampleError && <p className="hint error-text">{sampleError}</p>}
+      {uploadError && (
+        <p className="hint error-text" role="alert" data-testid="upload-error">
+          {uploadError}
+        </p>
+      )}
     </section>
   );
 }
