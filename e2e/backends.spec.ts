@@ -17,7 +17,7 @@ const HASH = '#prompt=cat%20face&seed=7&steps=3&guidance=4';
 const TOLERANCE = 2;
 
 async function runOn(page: import('@playwright/test').Page, backend: 'wasm' | 'webgpu') {
-  await page.goto(`./?backend=${backend}${HASH}`);
+  await page.goto(`./?backend=${backend}&autorun=0${HASH}`);
   const started = Date.now();
   expect(await waitForModel(page)).toBe(backend);
   const loadMs = Date.now() - started;

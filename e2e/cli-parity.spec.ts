@@ -14,7 +14,7 @@ const SETTINGS = { prompt: 'cat face', seed: 5, steps: 6, guidance: 4 };
 
 test('the page\'s final image equals the CLI\'s PNG for the same prompt, seed, steps and guidance', async ({ page }) => {
   const { prompt, seed, steps, guidance } = SETTINGS;
-  await page.goto(`./?backend=wasm#prompt=${encodeURIComponent(prompt)}&seed=${seed}&steps=${steps}&guidance=${guidance}`);
+  await page.goto(`./?backend=wasm&autorun=0#prompt=${encodeURIComponent(prompt)}&seed=${seed}&steps=${steps}&guidance=${guidance}`);
   await waitForModel(page);
   await generateAndWait(page);
   await expect(page.getByTestId('run-params')).toContainText(`${prompt} · seed ${seed} · ${steps} steps · DDIM · guidance ${guidance}`);

@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { denoiseView, generateAndWait, readCanvas, waitForModel } from './helpers.ts';
 
 test('a broken link is reported, replaced by defaults, and the page still generates', async ({ page }) => {
-  await page.goto('./?backend=wasm#prompt=%E0%A4%A&seed=banana&steps=-4&guidance=lots&t=99999');
+  await page.goto('./?backend=wasm&autorun=0#prompt=%E0%A4%A&seed=banana&steps=-4&guidance=lots&t=99999');
   const notice = page.getByTestId('url-problems');
   await expect(notice).toBeVisible();
   for (const field of ['prompt', 'seed', 'steps', 'guidance', 't']) await expect(notice).toContainText(`${field}:`);
@@ -18,7 +18,7 @@ test('a broken link is reported, replaced by defaults, and the page still genera
 
 test('a missing unet.onnx shows a clear message, the rest of the page works, Retry recovers', async ({ page, context }) => {
   await context.route('**/models/unet.onnx', (route) => route.fulfill({ status: 404, body: 'not found' }));
-  await page.goto('./?backend=wasm#steps=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
   const error = page.getByTestId('load-error');
   await expect(error).toContainText('unet.onnx: HTTP 404', { timeout: 60_000 });
   await expect(page.getByTestId('backend-badge')).toHaveText('Model not loaded');
@@ -44,7 +44,7 @@ test('a corrupt or truncated unet.onnx is caught before it reaches the runtime',
     body[body.length >> 1] ^= 0xff; // one flipped byte
     await route.fulfill({ response, body });
   });
-  await page.goto('./?backend=wasm');
+  await page.goto('./?backend=wasm&autorun=0');
   await expect(page.getByTestId('load-error')).toContainText(/unet\.onnx: SHA-256 .* does not match manifest\.json/, { timeout: 60_000 });
 
   await context.unroute('**/models/unet.onnx');
@@ -57,7 +57,7 @@ test('a corrupt or truncated unet.onnx is caught before it reaches the runtime',
 });
 
 test('prompts: empty runs unconditionally, over-long is cut with a hint, markup stays text', async ({ page }) => {
-  await page.goto('./?backend=wasm#steps=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
   await waitForModel(page);
   const prompt = page.getByLabel('Prompt', { exact: true });
   const hint = page.getByTestId('prompt-hint');

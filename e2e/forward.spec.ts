@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { meanAbsDiff, readCanvas } from './helpers.ts';
 
 test('moving the Timestep slider changes x_t and the ᾱ_t readout, and is stable', async ({ page }) => {
-  await page.goto('./?backend=wasm#t=50&seed=1');
+  await page.goto('./?backend=wasm&autorun=0#t=50&seed=1');
   const slider = page.getByLabel('Timestep');
   const alphaBar = page.getByTestId('alpha-bar');
   await expect(alphaBar).not.toHaveText('–');

@@ -8,7 +8,7 @@ import { canvasHfe, denoiseView, generateAndWait, maxAbsDiff, readCanvas, record
 const STEPS = 8;
 
 test('"cat face" is denoised step by step into an image', async ({ page }) => {
-  await page.goto(`./?backend=wasm#steps=${STEPS}&seed=1&guidance=4`);
+  await page.goto(`./?backend=wasm&autorun=0#steps=${STEPS}&seed=1&guidance=4`);
   const loadStart = Date.now();
   await waitForModel(page);
   const loadMs = Date.now() - loadStart;
@@ -47,7 +47,7 @@ test('"cat face" is denoised step by step into an image', async ({ page }) => {
 });
 
 test('Stop takes effect within a step and the page can generate again', async ({ page }) => {
-  await page.goto('./?backend=wasm#steps=100&seed=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=100&seed=2');
   await waitForModel(page);
   // Press Stop from inside the page the moment step 1 is shown, so the test does not depend on speed.
   await denoiseView(page).evaluate((view) => {
@@ -71,7 +71,7 @@ test('Stop takes effect within a step and the page can generate again', async ({
 });
 
 test('a new Generate replaces the running one (latest request wins)', async ({ page }) => {
-  await page.goto('./?backend=wasm#steps=100&seed=3');
+  await page.goto('./?backend=wasm&autorun=0#steps=100&seed=3');
   await waitForModel(page);
   const view = denoiseView(page);
   await page.getByRole('button', { name: 'Generate' }).click();

@@ -1,7 +1,7 @@
 /** Shared steps and pixel maths for the e2e specs. */
 import { readFileSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
 import { expect, type Page } from '@playwright/test';
+import { decode } from 'fast-png';
 import { highFrequencyEnergy, rgbaToChw } from '../src/diffusion/image.ts';
 
 /** Model load (download + session creation) on a 2-core machine; WebGPU on SwiftShader is slower. */
@@ -22,36 +22,16 @@ export async function readCanvas(page: Page, testId: string): Promise<Pixels> {
   return { width, height, data: new Uint8ClampedArray(data) };
 }
 
-/**
- * Pixels of a PNG as src/cli/png.ts writes it: 8-bit RGB, no interlace, filter 0 on every row (other
- * PNGs throw). Alpha comes back as 255, so the result compares with a canvas.
- */
-export function readPng(path: string): Pixels {
-  const png = readFileSync(path);
-  const idat: Buffer[] = [];
-  let width = 0;
-  let height = 0;
-  for (let o = 8; o < png.length; ) {
-    const length = png.readUInt32BE(o);
-    const type = png.toString('latin1', o + 4, o + 8);
-    const data = png.subarray(o + 8, o + 8 + length);
-    if (type === 'IHDR') {
-      [width, height] = [data.readUInt32BE(0), data.readUInt32BE(4)];
-      if (data.subarray(8, 13).join() !== '8,2,0,0,0') throw new Error(`${path}: not 8-bit RGB without interlace`);
-    } else if (type === 'IDAT') idat.push(data);
-    o += 12 + length;
+/** Pixels of a PNG file or its bytes (any 8-bit RGB or RGBA PNG, decoded by fast-png), as RGBA like a canvas. */
+export function readPng(source: string | Uint8Array): Pixels & { text: Record<string, string> } {
+  const png = decode(typeof source === 'string' ? readFileSync(source) : source);
+  if (png.depth !== 8 || (png.channels !== 3 && png.channels !== 4)) throw new Error(`not an 8-bit RGB(A) PNG: ${png.channels} channels, depth ${png.depth}`);
+  const data = new Uint8ClampedArray(png.width * png.height * 4); // [H, W, 4]
+  for (let p = 0; p < png.width * png.height; p++) {
+    for (let c = 0; c < 3; c++) data[4 * p + c] = png.data[png.channels * p + c];
+    data[4 * p + 3] = png.channels === 4 ? png.data[4 * p + 3] : 255;
   }
-  const rows = inflateSync(Buffer.concat(idat)); // each row: filter byte, then RGB
-  const data = new Uint8ClampedArray(width * height * 4); // [H, W, 4]
-  for (let y = 0; y < height; y++) {
-    const row = y * (1 + 3 * width);
-    if (rows[row] !== 0) throw new Error(`${path}: row ${y} uses filter ${rows[row]}, only 0 is read`);
-    for (let x = 0; x < width; x++) {
-      for (let c = 0; c < 3; c++) data[4 * (y * width + x) + c] = rows[row + 1 + 3 * x + c];
-      data[4 * (y * width + x) + 3] = 255;
-    }
-  }
-  return { width, height, data };
+  return { width: png.width, height: png.height, data, text: png.text };
 }
 
 /** High-frequency energy (see src/diffusion/image.ts) of a canvas's RGB in [-1, 1]: ~1.2 for clipped noise, ~0 for flat colour. */

@@ -5,7 +5,7 @@ import { generateAndWait, waitForModel } from './helpers.ts';
 test('crossOriginIsolated is true and every request stays on the page origin', async ({ page, context, baseURL }) => {
   const requests: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
-  await page.goto('./?backend=wasm#steps=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   await waitForModel(page);
   await expect(page.getByTestId('backend-badge')).toContainText(/WASM · [2-4] threads/);

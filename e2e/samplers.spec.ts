@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { denoiseView, generateAndWait, recordSteps, recordedSteps, waitForModel } from './helpers.ts';
 
 test('a link with DPM++ 2M Karras, guidance rescale and a negative prompt runs it; the Sampler select switches', async ({ page }) => {
-  await page.goto('./?backend=wasm#prompt=cat%20face&steps=4&seed=5&sampler=dpmpp-2m&spacing=karras&rescale=0.7&negative=dark');
+  await page.goto('./?backend=wasm&autorun=0#prompt=cat%20face&steps=4&seed=5&sampler=dpmpp-2m&spacing=karras&rescale=0.7&negative=dark');
   await waitForModel(page);
   const select = page.getByLabel('Sampler');
   await expect(select).toHaveValue('dpmpp-2m|karras');

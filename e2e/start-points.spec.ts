@@ -12,7 +12,7 @@ function columns(p: Pixels, x0: number, x1: number): Pixels {
 
 /** Loads the page with the cat face sample in the forward panel and waits for the models and that image. */
 async function openWithSample(page: Page): Promise<Pixels> {
-  await page.goto('./?backend=wasm#prompt=cat%20face&steps=6&seed=3&guidance=4');
+  await page.goto('./?backend=wasm&autorun=0#prompt=cat%20face&steps=6&seed=3&guidance=4');
   await waitForModel(page);
   await expect(page.getByLabel('Image', { exact: true })).toHaveValue('0'); // Sample: cat face
   await expect.poll(async () => (await readCanvas(page, 'forward-x0')).data[3]).toBe(255);

@@ -4,8 +4,14 @@
  * worker events into store actions. Started once from main.tsx, outside React.
  */
 import { halfMask } from './diffusion/half-mask.ts';
+import { chwToRgba } from './diffusion/image.ts';
 import { parseManifest } from './model/manifest.ts';
-import { applyUrlState, selectUrlState, useStore } from './state/store.ts';
+import { loadHistory, saveHistory } from './state/history-db.ts';
+import type { HistoryEntry } from './state/history-slice.ts';
+import { urlStateOfRun } from './state/run-settings.ts';
+import { forkOf } from './state/fork-slice.ts';
+import type { GenerationParams } from './state/generation-slice.ts';
+import { applyUrlState, selectUrlState, useStore, type StoreState } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey, type UrlState } from './state/url-state.ts';
 import { backendFromQuery, InferenceClient, limitsFromQuery, threadsFromQuery } from './worker/client.ts';
 import type { WorkerEvent } from './worker/protocol.ts';
@@ -16,6 +22,7 @@ export const modelBase = new URL('models/', document.baseURI).href;
 const ortBase = new URL('ort/', document.baseURI).href;
 
 let client: InferenceClient | null = null;
+
 /** What the opening link set, and the settings then: the manifest's defaults fill only what neither the link nor the person has set. */
 let opening: { present: UrlKey[]; state: UrlState } = { present: [], state: selectUrlState(useStore.getState()) };
 
@@ -25,15 +32,74 @@ export function startApp(): void {
   applyUrlState(parsed.values);
   useStore.getState().setUrlProblems(parsed.problems);
   opening = { present: parsed.present, state: selectUrlState(useStore.getState()) };
-  void loadManifest();
+  const settled = loadManifest();
   startWorker();
   loadModels();
   syncHash();
+  void startHistory();
   addEventListener('hashchange', () => {
     const next = parseUrlState(location.hash);
     applyUrlState(next.values);
     useStore.getState().setUrlProblems(next.problems);
+    if (useStore.getState().loadStatus === 'ready') void rebuildForwardRun();
   });
+  if (autorunFromQuery(location.search)) void autoRun(settled, parsed.present.length > 0);
+}
+
+/** `?autorun=0` opens the page without generating anything by itself. */
+export function autorunFromQuery(search: string): boolean {
+  return new URLSearchParams(search).get('autorun') !== '0';
+}
+
+/** Resolves once `predicate` holds for the store (at once if it already does). */
+function until(predicate: (s: StoreState) => boolean): Promise<StoreState> {
+  return new Promise((resolve) => {
+    if (predicate(useStore.getState())) return resolve(useStore.getState());
+    const stop = useStore.subscribe((s) => {
+      if (!predicate(s)) return;
+      stop();
+      resolve(s);
+    });
+  });
+}
+
+/**
+ * The page's first run, by itself: once the models are ready it runs the link's settings (rebuilding
+ * the link's source image first when it names one) or the model's default prompt, and says so. A
+ * generation the person started first wins.
+ */
+async function autoRun(settled: Promise<boolean>, fromLink: boolean) {
+  if (!(await settled)) return;
+  await until((s) => s.loadStatus === 'ready');
+  if (useStore.getState().generationId !== null) return;
+  const rebuilt = await rebuildForwardRun();
+  if (rebuilt === 'interrupted') return;
+  const before = useStore.getState().generationId;
+  await until((s) => s.startFrom === 'noise' || s.forwardImage !== null || s.generationId !== before);
+  if (useStore.getState().generationId !== before) return;
+  generateNow();
+  const note = !fromLink
+    ? 'Ran the default prompt on load. Change it and press Generate.'
+    : rebuilt === 'rebuilt'
+      ? 'Ran the settings from this link on open, after rebuilding the image it starts from.'
+      : 'Ran the settings from this link on open.';
+  useStore.getState().setRunNote(note);
+}
+
+/**
+ * A link's source image (src=run) is rebuilt by running its settings again, deterministically, so an
+ * img2img or inpainting link starts from the same pixels.
+ */
+async function rebuildForwardRun(): Promise<'none' | 'rebuilt' | 'interrupted'> {
+  const run = useStore.getState().forwardRun;
+  if (!run || run.image) return 'none';
+  const id = startRun(run.params);
+  if (id === null) return 'interrupted';
+  useStore.getState().setRunNote('Rebuilding the image this link starts from…');
+  const s = await until((s) => s.generationId !== id || s.generationStatus !== 'running');
+  if (s.generationId !== id || s.generationStatus !== 'done' || !s.lastResult) return 'interrupted';
+  s.completeForwardRun(s.lastResult.image);
+  return 'rebuilt';
 }
 
 /** (Re)asks the worker to load the models. */
@@ -71,20 +137,29 @@ function onWorkerDead(reason: string) {
 
 /** Starts a generation with the current settings; a running one is replaced. */
 export function generateNow(): void {
-  if (!client) return;
   const s = useStore.getState();
   const { prompt, seed, steps, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, startFrom, strength, keepHalf } = s;
   // eta belongs to DDIM; the store keeps it while another sampler is chosen.
-  const params = { prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale };
+  startRun({
+    prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale,
+    start: startFrom, strength, keep: keepHalf, fork: forkOf(s),
+  });
+}
+
+/** Sends one generation to the worker and shows it; returns its id, or null when it cannot start. */
+function startRun(p: GenerationParams): number | null {
+  if (!client) return null;
+  const { start, strength, keep, ...params } = p;
   // The start points begin from the forward panel's image; the panel disables Generate until it is there.
-  const image = s.forwardImage;
-  if (startFrom !== 'noise' && !image) return;
+  const image = useStore.getState().forwardImage;
+  if (start !== 'noise' && !image) return null;
   // Copies: the request transfers its arrays, and the store keeps showing the image.
-  const init = startFrom === 'img2img' && image ? { image: image.slice(), strength } : undefined;
+  const init = start === 'img2img' && image ? { image: image.slice(), strength } : undefined;
   const side = Math.round(Math.sqrt((image?.length ?? 0) / 3));
-  const inpaint = startFrom === 'inpaint' && image ? { image: image.slice(), mask: halfMask(keepHalf, side) } : undefined;
+  const inpaint = start === 'inpaint' && image ? { image: image.slice(), mask: halfMask(keep, side) } : undefined;
   const id = client.generate({ ...params, init, inpaint });
-  s.startGeneration(id, { ...params, start: startFrom, strength, keep: keepHalf });
+  useStore.getState().startGeneration(id, p);
+  return id;
 }
 
 /** Stops the running generation before its next step. */
@@ -93,8 +168,11 @@ export function stopGeneration(): void {
   if (client && generationId !== null && generationStatus === 'running') client.cancel(generationId);
 }
 
-/** The page's own copy of the manifest: the panels need samples, schedule and licences even when the models fail. */
-async function loadManifest() {
+/**
+ * The page's own copy of the manifest: the panels need samples, schedule and licences even when the
+ * models fail. Resolves true once the model's defaults are applied, false when it could not load.
+ */
+async function loadManifest(): Promise<boolean> {
   try {
     const response = await fetch(new URL('manifest.json', modelBase));
     if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status} ${response.statusText}`.trim());
@@ -111,8 +189,10 @@ async function loadManifest() {
     const now = selectUrlState(useStore.getState());
     const untouched = (k: UrlKey) => !opening.present.includes(k) && now[k] === opening.state[k];
     applyUrlState(Object.fromEntries(Object.entries(defaults).filter(([k]) => untouched(k as UrlKey))));
+    return true;
   } catch (err) {
     useStore.getState().failLoading(err instanceof Error ? err.message : String(err));
+    return false;
   }
 }
 
@@ -141,6 +221,7 @@ function onWorkerEvent(event: WorkerEvent) {
       break;
     case 'complete':
       s.completeGeneration(event.id, event.ms);
+      recordRun(event.id);
       break;
     case 'cancelled':
       s.cancelGeneration(event.id);
@@ -187,4 +268,40 @@ function syncHash() {
   addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'hidden') write();
   });
+}
+
+/** Restores the stored history, then keeps the store's history saved (settings and thumbnails only). */
+async function startHistory() {
+  const stored = await loadHistory();
+  const s = useStore.getState();
+  // Runs finished while the database was being read come first.
+  s.setHistory([...s.history, ...stored.filter((e) => !s.history.some((h) => h.key === e.key))]);
+  useStore.subscribe((state, prev) => {
+    if (state.history !== prev.history) void saveHistory(state.history);
+  });
+}
+
+let lastKey = 0;
+
+/** Adds the finished generation `id` (if it is the one shown) to the history strip. */
+function recordRun(id: number) {
+  const s = useStore.getState();
+  const last = s.frames.at(-1);
+  if (s.generationId !== id || !s.generationParams || !last) return;
+  const side = Math.round(Math.sqrt(last.x0.length / 3));
+  lastKey = Math.max(Date.now(), lastKey + 1);
+  const entry: HistoryEntry = { key: lastKey, params: s.generationParams, side, thumbnail: chwToRgba(last.final ?? last.x0, side, side), frames: s.frames };
+  s.addToHistory(entry);
+}
+
+/**
+ * Shows a run from the history: its settings go back into the form (and the link); its frames come
+ * back when they are still in memory, else it runs again (same settings, same image).
+ */
+export function restoreRun(entry: HistoryEntry): void {
+  stopGeneration();
+  const s = useStore.getState();
+  applyUrlState({ ...urlStateOfRun(entry.params, selectUrlState(s)), t: s.forwardT });
+  if (entry.frames) s.showRun(-entry.key, entry.params, entry.frames);
+  else generateNow();
 }

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
+import { decode } from 'fast-png';
+import { GifReader } from 'omggif';
 import { describe, expect, it } from 'vitest';
 import { modelsDir, repoRoot } from '../testing/fixtures.ts';
 
@@ -12,12 +13,6 @@ function cli(...args: string[]) {
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
-/** Width, height and the inflated rows of a PNG written by encodePng (one IDAT). */
-function readPng(path: string) {
-  const png = readFileSync(path);
-  const idat = png.indexOf('IDAT');
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20), rows: inflateSync(png.subarray(idat + 4, idat + 4 + png.readUInt32BE(idat - 4))) };
-}
 
 describe('npm run generate', { timeout: 120_000 }, () => {
   it('exits 2 with a clear message for bad flags and a missing models folder', () => {
@@ -42,9 +37,32 @@ describe('npm run generate', { timeout: 120_000 }, () => {
     expect(run.out).toMatch(/001\.png {2}"cat face" {2}[\d.]+ s/);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['001.png', '002.png', '003.png']);
     const manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8'));
-    const { width, height, rows } = readPng(join(dir, 'out', '001.png'));
-    expect([width, height]).toEqual([manifest.resolution, manifest.resolution]);
-    expect(rows.length).toBe(height * (1 + 3 * width));
+    const png = decode(readFileSync(join(dir, 'out', '001.png')));
+    expect([png.width, png.height, png.channels]).toEqual([manifest.resolution, manifest.resolution, 3]);
+    expect(png.text).toMatchObject({ prompt: 'cat face', seed: '3', steps: '2', model: manifest.name });
+    expect(decode(readFileSync(join(dir, 'out', '002.png'))).text.prompt).toBe('');
+  });
+
+  it('--gif writes the run as a looping GIF with one x_t | x̂0 frame per step', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'generate-'));
+    const run = cli('--models', modelsDir, '--prompt', 'red heart', '--steps', '3', '--out', join(dir, 'a.png'), '--gif', join(dir, 'a.gif'));
+    expect(run.code, run.err).toBe(0);
+    const gif = new GifReader(readFileSync(join(dir, 'a.gif')));
+    const png = decode(readFileSync(join(dir, 'a.png')));
+    expect([gif.numFrames(), gif.width, gif.height, gif.loopCount()]).toEqual([3, 2 * 4 * png.width, 4 * png.height, 0]);
+    // The last frame's right half is the PNG's image (up to GIF palette quantisation).
+    const last = new Uint8Array(gif.width * gif.height * 4);
+    gif.decodeAndBlitFrameRGBA(2, last);
+    let sum = 0;
+    for (let y = 0; y < png.height; y++) {
+      for (let x = 0; x < png.width; x++) {
+        const g = 4 * ((4 * y) * gif.width + 4 * (png.width + x));
+        for (let c = 0; c < 3; c++) sum += Math.abs(last[g + c] - png.data[3 * (y * png.width + x) + c]);
+      }
+    }
+    // GIF keeps 256 colours a frame (shared by the noisy and the clean half): a few levels of 255 on average.
+    expect(sum / (png.width * png.height * 3)).toBeLessThan(6);
+    expect(cli('--prompts-file', join(dir, 'a.png'), '--out-dir', dir, '--gif', join(dir, 'b.gif'))).toMatchObject({ code: 2, err: expect.stringContaining('--gif works with a single --prompt') });
   });
 
   it('is deterministic: the same seed writes the same PNG bytes, another seed different ones', () => {

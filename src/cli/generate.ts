@@ -10,7 +10,8 @@ import { chwToRgba } from '../diffusion/image.ts';
 import { generate, validateParams, type GenerateParams } from '../worker/pipeline.ts';
 import { matchScore } from '../worker/match.ts';
 import { ModelsDirError, openModels, readModelsDir } from './node-models.ts';
-import { encodePng } from './png.ts';
+import { encodeImagePng, settingsText } from '../export/png-file.ts';
+import { encodeTrajectoryGif, type GifStep } from '../export/trajectory-gif.ts';
 
 const HELP = `Generate images with the shipped diffusion model (onnxruntime-node, CPU).
 
@@ -20,7 +21,8 @@ Usage:
 
 Options:
   --prompt TEXT        text to draw (default: the manifest's, e.g. "cat face")
-  --out FILE           PNG to write (default: out.png)
+  --out FILE           PNG to write (default: out.png); the settings are stored in its tEXt chunks
+  --gif FILE           also write the run as an animated GIF (x_t | x̂0, one frame per step)
   --prompts-file FILE  one prompt per line; writes DIR/001.png for line 1, 002.png for line 2, ...
                        An empty line gives the unconditional image. Every line uses the same seed.
   --out-dir DIR        folder for --prompts-file output (created if missing)
@@ -45,6 +47,8 @@ class UsageError extends Error {}
 interface Options {
   /** Images to make; prompt undefined means the manifest's default prompt. */
   jobs: { prompt?: string; out: string }[];
+  /** Where to write the single job's trajectory GIF, if asked. */
+  gif?: string;
   seed?: number;
   steps?: number;
   guidance?: number;
@@ -75,6 +79,7 @@ function parseOptions(argv: string[]): Options | null {
       options: {
         prompt: { type: 'string' },
         out: { type: 'string' },
+        gif: { type: 'string' },
         'prompts-file': { type: 'string' },
         'out-dir': { type: 'string' },
         seed: { type: 'string' },
@@ -110,6 +115,7 @@ function parseOptions(argv: string[]): Options | null {
     negativePrompt: values['negative-prompt'],
     guidanceRescale: parseNumber('guidance-rescale', values['guidance-rescale']),
     modelsDir: resolve(values.models ?? 'public/models'),
+    gif: values.gif,
     threads,
   };
 
@@ -119,6 +125,7 @@ function parseOptions(argv: string[]): Options | null {
       throw new UsageError('--prompts-file cannot be combined with --prompt or --out (use --out-dir)');
     }
     if (values['out-dir'] === undefined) throw new UsageError('--prompts-file needs --out-dir');
+    if (values.gif !== undefined) throw new UsageError('--gif works with a single --prompt, not --prompts-file');
     if (!existsSync(file)) throw new UsageError(`--prompts-file: no such file: ${file}`);
     const lines = readFileSync(file, 'utf8').replace(/\r?\n$/, '').split(/\r?\n/);
     const digits = Math.max(3, String(lines.length).length);
@@ -143,12 +150,12 @@ async function main(argv: string[]): Promise<number> {
   if (!existsSync(options.modelsDir)) throw new UsageError(`models folder not found: ${options.modelsDir} (use --models DIR)`);
   const { manifest, tokenizer } = readModelsDir(options.modelsDir);
   const defaults = manifest.defaults;
-  const base: Omit<GenerateParams, 'prompt'> = {
+  const base: Required<Omit<GenerateParams, 'prompt' | 'init' | 'inpaint' | 'fork'>> = {
     seed: options.seed ?? defaults.seed,
     steps: options.steps ?? defaults.steps,
     guidance: options.guidance ?? defaults.guidance,
-    sampler: (options.sampler ?? 'ddim') as GenerateParams['sampler'],
-    spacing: (options.spacing ?? 'trailing') as GenerateParams['spacing'],
+    sampler: (options.sampler ?? 'ddim') as NonNullable<GenerateParams['sampler']>,
+    spacing: (options.spacing ?? 'trailing') as NonNullable<GenerateParams['spacing']>,
     eta: options.eta ?? 0,
     negativePrompt: options.negativePrompt ?? '',
     guidanceRescale: options.guidanceRescale ?? 0,
@@ -171,10 +178,22 @@ async function main(argv: string[]): Promise<number> {
     const params: GenerateParams = { ...base, prompt: job.prompt ?? defaults.prompt };
     const start = performance.now();
     let image: Float32Array | undefined;
-    for await (const frame of generate(models, params)) image = frame.prev; // [3, H, W]
+    const gifSteps: GifStep[] = [];
+    for await (const frame of generate(models, params)) {
+      image = frame.prev; // [3, H, W]
+      // The page's GIF shows x̂0 and, on the last step, the finished image: the same here.
+      if (options.gif) gifSteps.push({ xt: frame.xt, x0: frame.index === frame.total - 1 ? frame.prev : frame.x0 });
+    }
     const seconds = (performance.now() - start) / 1000;
+    const side = manifest.resolution;
+    const text = settingsText({ ...base, prompt: params.prompt, model: manifest.name });
     mkdirSync(dirname(resolve(job.out)), { recursive: true });
-    writeFileSync(job.out, encodePng(chwToRgba(image!, manifest.resolution, manifest.resolution), manifest.resolution, manifest.resolution));
+    writeFileSync(job.out, encodeImagePng(chwToRgba(image!, side, side), side, side, { text }));
+    if (options.gif) {
+      mkdirSync(dirname(resolve(options.gif)), { recursive: true });
+      writeFileSync(options.gif, encodeTrajectoryGif(gifSteps, side));
+      console.log(`${options.gif}  ${gifSteps.length} frames`);
+    }
     const perStep = ((seconds * 1000) / params.steps).toFixed(0);
     // The page's "prompt match" for the finished image (CLIP cosine), when the model has an image encoder.
     const match = models.scorer && params.prompt.trim() !== '' ? await matchScore(models.scorer, tokenizer, params.prompt, image!) : null;

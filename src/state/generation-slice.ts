@@ -21,6 +21,13 @@ export type GenerationParams = Omit<GenerateRequest, 'type' | 'id' | 'init' | 'i
 
 export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
+/** The latest generation that ran to the end: its finished image ([3, H, W] in [-1, 1]) and settings. */
+export interface GenerationResult {
+  id: number;
+  image: Float32Array;
+  params: GenerationParams;
+}
+
 export interface GenerationSlice {
   /** Request id of the generation shown (the latest one asked for). */
   generationId: number | null;
@@ -34,6 +41,10 @@ export interface GenerationSlice {
   generationError: string | null;
   /** Worker milliseconds for the whole generation, once done. */
   generationMs: number | null;
+  /** Kept when later runs are stopped or fail, so "the image just generated" outlives them. */
+  lastResult: GenerationResult | null;
+  /** Why the shown run started by itself (on load, from a link), or null for a run the person started. */
+  runNote: string | null;
   startGeneration(id: number, params: GenerationParams): void;
   /** Ignored unless `id` is the current generation (a late frame of a replaced run). */
   addFrame(id: number, frame: Frame): void;
@@ -43,6 +54,9 @@ export interface GenerationSlice {
   /** The worker running it is gone: a running generation ends as failed, keeping the frames it showed. */
   interruptGeneration(): void;
   setViewIndex(index: number | null): void;
+  /** Shows a finished run again (from the history) under `id`, a number no worker request uses. */
+  showRun(id: number, params: GenerationParams, frames: Frame[]): void;
+  setRunNote(note: string | null): void;
 }
 
 export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationSlice> = (set, get) => {
@@ -55,6 +69,8 @@ export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationS
     viewIndex: null,
     generationError: null,
     generationMs: null,
+    lastResult: null,
+    runNote: null,
     startGeneration: (id, params) =>
       set({
         generationId: id,
@@ -64,12 +80,18 @@ export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationS
         viewIndex: null,
         generationError: null,
         generationMs: null,
+        runNote: null,
+        playing: false,
       }),
     addFrame: (id, frame) => {
       if (isCurrent(id)) set((s) => ({ frames: [...s.frames, frame] }));
     },
     completeGeneration: (id, ms) => {
-      if (isCurrent(id)) set({ generationStatus: 'done', generationMs: ms });
+      if (!isCurrent(id)) return;
+      const { frames, generationParams } = get();
+      const last = frames.at(-1);
+      const lastResult = last && generationParams ? { id, image: last.final ?? last.x0, params: generationParams } : get().lastResult;
+      set({ generationStatus: 'done', generationMs: ms, lastResult });
     },
     cancelGeneration: (id) => {
       if (isCurrent(id) && get().generationStatus === 'running') set({ generationStatus: 'cancelled' });
@@ -80,9 +102,12 @@ export const createGenerationSlice: StateCreator<StoreState, [], [], GenerationS
     interruptGeneration: () => {
       if (get().generationStatus === 'running') set({ generationStatus: 'error' });
     },
+    showRun: (id, params, frames) =>
+      set({ generationId: id, generationStatus: 'done', generationParams: { ...params }, frames, viewIndex: null, generationError: null, generationMs: null, runNote: null, playing: false }),
     setViewIndex: (index) => {
       const last = get().frames.length - 1;
       set({ viewIndex: index === null || index >= last ? null : Math.max(0, Math.round(index)) });
     },
+    setRunNote: (runNote) => set({ runNote }),
   };
 };

@@ -5,21 +5,33 @@
 import { create } from 'zustand';
 import { createForwardSlice, type ForwardSlice } from './forward-slice.ts';
 import { createGenerationSlice, type GenerationSlice } from './generation-slice.ts';
+import { createForkSlice, type ForkSlice } from './fork-slice.ts';
+import { createHistorySlice, type HistorySlice } from './history-slice.ts';
 import { createModelSlice, type ModelSlice } from './model-slice.ts';
 import { createParamsSlice, type ParamsSlice } from './params-slice.ts';
-import type { UrlState } from './url-state.ts';
+import { createTimelineSlice, type TimelineSlice } from './timeline-slice.ts';
+import { defaultUrlState, type UrlState } from './url-state.ts';
+import { formatForwardSource, parseForwardSource } from './forward-slice.ts';
+import type { GenerationParams } from './generation-slice.ts';
+import { supportsSpacing } from '../diffusion/sampler.ts';
 
-export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice;
+export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice & TimelineSlice & HistorySlice & ForkSlice;
 
 export const useStore = create<StoreState>()((...a) => ({
   ...createParamsSlice(...a),
   ...createGenerationSlice(...a),
   ...createForwardSlice(...a),
   ...createModelSlice(...a),
+  ...createHistorySlice(...a),
+  ...createForkSlice(...a),
+  ...createTimelineSlice(...a),
 }));
 
 /** The store's share of the URL hash. */
 export function selectUrlState(s: StoreState): UrlState {
+  // The source run's settings travel only when the forward panel shows a generated image.
+  const d = defaultUrlState();
+  const run = s.forwardSource.kind === 'generated' ? s.forwardRun?.params : undefined;
   return {
     prompt: s.prompt,
     seed: s.seed,
@@ -34,6 +46,21 @@ export function selectUrlState(s: StoreState): UrlState {
     start: s.startFrom,
     strength: s.strength,
     keep: s.keepHalf,
+    src: formatForwardSource(s.forwardSource),
+    src_prompt: run?.prompt ?? d.src_prompt,
+    src_seed: run?.seed ?? d.src_seed,
+    src_steps: run?.steps ?? d.src_steps,
+    src_guidance: run?.guidance ?? d.src_guidance,
+    src_sampler: run?.sampler ?? d.src_sampler,
+    src_spacing: run?.spacing ?? d.src_spacing,
+    src_eta: run?.eta ?? d.src_eta,
+    src_rescale: run?.guidanceRescale ?? d.src_rescale,
+    src_negative: run?.negativePrompt ?? d.src_negative,
+    fork: s.forkAt,
+    fork_prompt: s.forkPrompt,
+    fork_negative: s.forkNegative,
+    fork_guidance: s.forkGuidance,
+    fork_seed: s.forkSeed,
   };
 }
 
@@ -53,4 +80,40 @@ export function applyUrlState(values: Partial<UrlState>): void {
   if (values.start !== undefined) s.setStartFrom(values.start);
   if (values.strength !== undefined) s.setStrength(values.strength);
   if (values.keep !== undefined) s.setKeepHalf(values.keep);
+  if (values.fork !== undefined || values.fork_prompt !== undefined) {
+    const d = defaultUrlState();
+    s.setFork({
+      at: values.fork ?? s.forkAt,
+      prompt: values.fork_prompt ?? (values.fork !== undefined ? d.fork_prompt : s.forkPrompt),
+      negativePrompt: values.fork_negative ?? s.forkNegative,
+      guidance: values.fork_guidance ?? s.forkGuidance,
+      seed: values.fork_seed ?? s.forkSeed,
+    });
+  }
+  const source = values.src === undefined ? null : parseForwardSource(values.src);
+  if (source?.kind === 'sample') s.setForwardSource(source);
+  // "run": the page rebuilds that image (controller.ts) before running the link's own settings.
+  if (source?.kind === 'generated') s.expectForwardRun(sourceRunOf({ ...defaultUrlState(), ...values }));
+}
+
+/**
+ * The settings of a link's source run (src=run): the src_* fields, always from noise. Karras spacing
+ * with a sampler that cannot use it falls back to trailing, as for the main settings.
+ */
+export function sourceRunOf(v: UrlState): GenerationParams {
+  const spacing = supportsSpacing(v.src_sampler, v.src_spacing) ? v.src_spacing : 'trailing';
+  return {
+    prompt: v.src_prompt,
+    seed: v.src_seed,
+    steps: v.src_steps,
+    guidance: v.src_guidance,
+    sampler: v.src_sampler,
+    spacing,
+    eta: v.src_sampler === 'ddim' ? v.src_eta : 0,
+    guidanceRescale: v.src_rescale,
+    negativePrompt: v.src_negative,
+    start: 'noise',
+    strength: v.strength,
+    keep: v.keep,
+  };
 }

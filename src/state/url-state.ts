@@ -1,7 +1,7 @@
 /**
  * The page's shareable state in the URL hash, e.g.
  * `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500&sampler=dpmpp-2m&spacing=karras&eta=0&rescale=0.7&negative=
- * &start=img2img&strength=0.6&keep=left`.
+ * &start=img2img&strength=0.6&keep=left&src=run&src_prompt=...`.
  * One declarative table both parses and serialises, so a link reproduces a run. Both are total
  * functions: parsing never throws (a broken value falls back to its default, numbers out of range are
  * clamped, and each is reported), and writing never throws (lone UTF-16 surrogates, which make
@@ -40,6 +40,25 @@ export const URL_FIELDS = [
   { name: 'start', type: 'enum', default: 'noise', values: START_MODES }, // what the run starts from
   { name: 'strength', type: 'float', default: 0.6, min: 0.05, max: 1 }, // img2img: share of the steps run
   { name: 'keep', type: 'enum', default: 'left', values: KEEP_HALVES }, // inpaint: the half kept
+  // The forward panel's image: a sample's index ("0", "1", ...) or "run", the image a run generated
+  // from noise with the src_* settings below, so a link rebuilds it before running its own settings.
+  { name: 'src', type: 'string', default: '0', maxLength: 8 },
+  { name: 'src_prompt', type: 'string', default: 'cat face', maxLength: 500 },
+  { name: 'src_seed', type: 'int', default: 1, min: 0, max: 4294967295 },
+  { name: 'src_steps', type: 'int', default: 30, min: 1, max: 100 },
+  { name: 'src_guidance', type: 'float', default: 4, min: 0, max: 20 },
+  { name: 'src_sampler', type: 'enum', default: 'ddim', values: SAMPLERS.map((s) => s.name) },
+  { name: 'src_spacing', type: 'enum', default: 'trailing', values: SPACINGS },
+  { name: 'src_eta', type: 'float', default: 0, min: 0, max: 1 },
+  { name: 'src_rescale', type: 'float', default: 0, min: 0, max: 1 },
+  { name: 'src_negative', type: 'string', default: '', maxLength: 500 },
+  // A branch: after step fork+1 (fork is the 0-based index of the last shared step; -1 = no branch) the
+  // run goes on with these settings; fork_seed -1 keeps the parent's noise generator.
+  { name: 'fork', type: 'int', default: -1, min: -1, max: 98 },
+  { name: 'fork_prompt', type: 'string', default: '', maxLength: 500 },
+  { name: 'fork_negative', type: 'string', default: '', maxLength: 500 },
+  { name: 'fork_guidance', type: 'float', default: 4, min: 0, max: 20 },
+  { name: 'fork_seed', type: 'int', default: -1, min: -1, max: 4294967295 },
 ] as const satisfies readonly UrlField[];
 
 /** The values of the hash, typed from the table. */
@@ -58,6 +77,24 @@ export interface UrlState {
   /** img2img strength in 0.05..1. */
   strength: number;
   keep: KeepHalf;
+  /** The forward panel's image: a sample index as text, or "run" (rebuilt from the src_* settings). */
+  src: string;
+  src_prompt: string;
+  src_seed: number;
+  src_steps: number;
+  src_guidance: number;
+  src_sampler: SamplerName;
+  src_spacing: Spacing;
+  src_eta: number;
+  src_rescale: number;
+  src_negative: string;
+  /** Last step shared with the parent (0-based), or -1 for no branch. */
+  fork: number;
+  fork_prompt: string;
+  fork_negative: string;
+  fork_guidance: number;
+  /** Seed of the branch's later noise, or -1 to keep the parent's generator. */
+  fork_seed: number;
 }
 
 export type UrlKey = keyof UrlState;

@@ -1,5 +1,6 @@
-/** Which backend runs the model (WebGPU or WASM with its threads), and why that one. */
+/** Which backend runs the model (WebGPU or WASM with its threads), and why that one, in full. */
 import { useStore } from '../state/store.ts';
+import { plural } from './plural.ts';
 
 export function BackendBadge() {
   const info = useStore((s) => s.backendInfo);
@@ -7,15 +8,20 @@ export function BackendBadge() {
   let label: string;
   let reason = '';
   if (status === 'ready' && info) {
-    label = info.backend === 'webgpu' ? 'WebGPU' : `WASM · ${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+    label = info.backend === 'webgpu' ? 'WebGPU' : `WASM · ${plural(info.threads, 'thread')}`;
     reason = info.reason;
   } else {
     label = status === 'error' ? 'Model not loaded' : 'Loading model…';
   }
+  // The reason wraps rather than being cut off: it is the one place that says why this backend runs.
   return (
-    <div className={`badge badge-${status}`} data-testid="backend-badge" data-backend={status === 'ready' ? info?.backend : ''} title={reason}>
+    <div className={`badge badge-${status}`} data-testid="backend-badge" data-backend={status === 'ready' ? info?.backend : ''}>
       <span className="badge-label">{label}</span>
-      {reason && <span className="badge-reason">{reason}</span>}
+      {reason && (
+        <span className="badge-reason" data-testid="backend-reason">
+          {reason}
+        </span>
+      )}
     </div>
   );
 }

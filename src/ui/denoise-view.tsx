@@ -1,13 +1,19 @@
 /**
  * The reverse process, live: x_t, the predicted noise ε̂ and the predicted clean image x̂0 of each step.
  * Steps arrive faster than React should render, so canvases, the step counter and the `data-step`
- * attribute are written from a store subscription; React renders only on status changes.
+ * attribute are written from a store subscription; React renders only on status changes. With
+ * prefers-reduced-motion the steps of a live run are not animated: the finished image appears at once
+ * (the replay controls still show every step on request).
  */
 import { useEffect, useRef } from 'react';
 import { samplerInfo } from '../diffusion/sampler.ts';
 import type { Frame, GenerationParams } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
 import { clearCanvas, drawChw } from './draw-chw.ts';
+import { BranchPanel } from './branch-panel.tsx';
+import { ExportBar } from './export-bar.tsx';
+import { plural } from './plural.ts';
+import { formatT, TimelineControls } from './timeline-controls.tsx';
 
 const STATUS_TEXT: Record<StoreState['generationStatus'], string> = {
   idle: 'Press Generate to start from pure noise.',
@@ -23,8 +29,18 @@ function samplerLabel(p: GenerationParams): string {
   return p.sampler === 'ddim' && p.eta > 0 ? `${base} eta ${p.eta}` : base;
 }
 
+const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
+
 function shownFrame(s: StoreState): Frame | undefined {
-  return s.viewIndex === null ? s.frames[s.frames.length - 1] : s.frames[s.viewIndex];
+  const frame = s.viewIndex === null ? s.frames[s.frames.length - 1] : s.frames[s.viewIndex];
+  // Reduced motion: while a run follows its latest step, hold the picture until the last step.
+  if (frame && s.viewIndex === null && s.generationStatus === 'running' && frame.index + 1 < frame.total && reducedMotion()) return undefined;
+  return frame;
+}
+
+/** A colour of the page's theme (styles.css custom properties), for canvas drawing. */
+function themeColour(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
 /** The match score of every step received so far, as a line; the shown step as a dot. */
@@ -43,12 +59,12 @@ function drawMatchChart(canvas: HTMLCanvasElement | null, frames: Frame[], shown
   const hi = max + pad;
   const x = (i: number) => 2 + (i / Math.max(1, total - 1)) * (canvas.width - 4);
   const y = (v: number) => canvas.height - 2 - ((v - lo) / (hi - lo)) * (canvas.height - 4);
-  ctx.strokeStyle = '#6b7280';
+  ctx.strokeStyle = themeColour('--muted');
   ctx.lineWidth = 1.5;
   ctx.beginPath();
   values.forEach((v, i) => (i === 0 ? ctx.moveTo(x(i), y(v!)) : ctx.lineTo(x(i), y(v!))));
   ctx.stroke();
-  ctx.fillStyle = '#2563eb';
+  ctx.fillStyle = themeColour('--accent');
   ctx.beginPath();
   ctx.arc(x(shown.index), y(shown.match!), 3, 0, 2 * Math.PI);
   ctx.fill();
@@ -65,10 +81,12 @@ export function DenoiseView() {
   const x0Ref = useRef<HTMLCanvasElement>(null);
   const counterRef = useRef<HTMLParagraphElement>(null);
   const speedRef = useRef<HTMLSpanElement>(null);
-  const scrubRef = useRef<HTMLInputElement>(null);
+  const xtCaptionRef = useRef<HTMLElement>(null);
+  const x0CaptionRef = useRef<HTMLElement>(null);
   const matchRef = useRef<HTMLSpanElement>(null);
   const chartRef = useRef<HTMLCanvasElement>(null);
   const scorer = useStore((s) => s.backendInfo?.scorer);
+  const runNote = useStore((s) => s.runNote);
 
   useEffect(() => {
     let shown: Frame | undefined | null = null; // null: nothing drawn yet, not even the empty state
@@ -78,10 +96,14 @@ export function DenoiseView() {
       shown = frame;
       const canvases = [xtRef.current!, epsRef.current!, x0Ref.current!];
       drawMatchChart(chartRef.current, s.frames, frame);
+      const last = !!frame && frame.index + 1 === frame.total;
+      // The last step's input is still slightly noisy; its output (t = 0) is the result, in the x̂0 slot.
+      xtCaptionRef.current!.hidden = last;
+      x0CaptionRef.current!.hidden = !last;
       if (!frame) {
         canvases.forEach(clearCanvas);
         matchRef.current!.textContent = '';
-        counterRef.current!.textContent = `Step 0 / ${s.steps}`;
+        counterRef.current!.textContent = `Step 0 / ${s.generationStatus === 'running' ? s.generationParams!.steps : s.steps}`;
         viewRef.current!.dataset.step = '0';
         return;
       }
@@ -90,21 +112,18 @@ export function DenoiseView() {
       // The last step shows the finished image: with inpainting its kept region is the known image as is.
       drawChw(canvases[2], frame.final ?? frame.x0);
       // Karras spacing feeds the model fractional timesteps.
-      const t = Number.isInteger(frame.t) ? String(frame.t) : frame.t.toFixed(1);
-      counterRef.current!.textContent = `Step ${frame.index + 1} / ${frame.total} · t = ${t}`;
+      counterRef.current!.textContent = `Step ${frame.index + 1} / ${frame.total} · t = ${formatT(frame.t)}`;
       viewRef.current!.dataset.step = String(frame.index + 1);
       matchRef.current!.textContent = frame.match === null ? '' : frame.match.toFixed(3);
       speedRef.current!.textContent = frame.ms < 1000 ? `${Math.round(frame.ms)} ms/step` : `${(frame.ms / 1000).toFixed(2)} s/step`;
-      if (scrubRef.current) scrubRef.current.value = String(s.viewIndex ?? s.frames.length - 1);
     };
     render(useStore.getState());
     return useStore.subscribe((s, prev) => {
-      if (s.frames !== prev.frames || s.viewIndex !== prev.viewIndex) render(s);
+      if (s.frames !== prev.frames || s.viewIndex !== prev.viewIndex || s.generationStatus !== prev.generationStatus) render(s);
       else if (!shown && s.steps !== prev.steps) counterRef.current!.textContent = `Step 0 / ${s.steps}`;
     });
   }, []);
 
-  const frameCount = status === 'running' ? 0 : useStore.getState().frames.length;
   // img2img runs only part of the plan: count the steps it ran.
   const frameTotal = useStore.getState().frames.at(-1)?.total ?? params?.steps;
 
@@ -119,6 +138,10 @@ export function DenoiseView() {
           <canvas ref={xtRef} data-testid="canvas-xt" role="img" aria-label="x_t, the noisy image at this step" width={64} height={64} />
           <figcaption>
             <b>x<sub>t</sub></b> the noisy image at this step; it starts as pure noise.
+            <span ref={xtCaptionRef} className="final-note" data-testid="xt-final-note" hidden>
+              {' '}
+              This is the last step’s input, still slightly noisy; the result is on the right.
+            </span>
           </figcaption>
         </figure>
         <figure>
@@ -130,13 +153,21 @@ export function DenoiseView() {
         <figure>
           <canvas ref={x0Ref} data-testid="canvas-x0" role="img" aria-label="predicted clean image" width={64} height={64} />
           <figcaption>
+            <span ref={x0CaptionRef} className="final-note" data-testid="x0-final-note" hidden>
+              <b>Result, t = 0:</b> the last step removes the remaining noise. Before it:{' '}
+            </span>
             <b>x̂<sub>0</sub></b> the model’s guess of the clean image: x<sub>t</sub> minus that noise.
           </figcaption>
         </figure>
       </div>
-      {params && (
-        <p className="run-params" data-testid="run-params">
-          {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {params.steps} steps ·{' '}
+      <p className="run-note" data-testid="run-note" role="status">
+        {runNote}
+      </p>
+      {/* Reserved height even before the first run, so the card keeps its size. */}
+      <p className="run-params" data-testid="run-params">
+        {params && (
+          <>
+          {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {plural(params.steps, 'step')} ·{' '}
           {samplerLabel(params)} · guidance {params.guidance}
           {params.start === 'img2img' && ` · img2img strength ${params.strength}`}
           {params.start === 'inpaint' && ` · inpaint keeping the ${params.keep} half`}
@@ -147,8 +178,9 @@ export function DenoiseView() {
               · not <q>{params.negativePrompt}</q>
             </>
           )}
-        </p>
-      )}
+          </>
+        )}
+      </p>
       <div className="match" data-testid="match" hidden={!scorer?.available} title={scorer?.note}>
         <span className="match-label">
           Prompt match <small>(CLIP cosine of x̂<sub>0</sub> and the prompt)</small>
@@ -159,24 +191,13 @@ export function DenoiseView() {
       <div className="view-foot">
         <span className="status-text" role="status">
           {STATUS_TEXT[status]}
-          {status === 'done' && params && generationMs !== null && ` ${frameTotal} steps in ${(generationMs / 1000).toFixed(1)} s.`}
+          {status === 'done' && params && generationMs !== null && ` ${plural(frameTotal ?? 0, 'step')} in ${(generationMs / 1000).toFixed(1)} s.`}
         </span>
         <span className="speed" ref={speedRef} />
       </div>
-      {frameCount > 1 && (
-        <div className="field scrub">
-          <label htmlFor="show-step">Show step</label>
-          <input
-            id="show-step"
-            ref={scrubRef}
-            type="range"
-            min={0}
-            max={frameCount - 1}
-            defaultValue={frameCount - 1}
-            onChange={(e) => useStore.getState().setViewIndex(e.target.valueAsNumber)}
-          />
-        </div>
-      )}
+      <TimelineControls />
+      <BranchPanel />
+      <ExportBar />
     </section>
   );
 }

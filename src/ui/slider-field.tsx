@@ -11,17 +11,28 @@ interface SliderFieldProps {
   max: number;
   step: number;
   onChange(value: number): void;
+  /** What a screen reader announces for the value (aria-valuetext); default "<label> <value>". */
+  valueText?: string;
   /** Extra content after the slider, e.g. a hint. */
   children?: ReactNode;
 }
 
-export function SliderField({ id, label, value, min, max, step, onChange, children }: SliderFieldProps) {
+export function SliderField({ id, label, value, min, max, step, onChange, valueText, children }: SliderFieldProps) {
   return (
     <div className="field">
       <label htmlFor={id}>
         {label} <output htmlFor={id}>{value}</output>
       </label>
-      <input id={id} type="range" min={min} max={max} step={step} value={value} onChange={(e) => onChange(e.target.valueAsNumber)} />
+      <input
+        id={id}
+        type="range"
+        min={min}
+        max={max}
+        step={step}
+        value={value}
+        aria-valuetext={valueText ?? `${label.toLowerCase()} ${value}`}
+        onChange={(e) => onChange(e.target.valueAsNumber)}
+      />
       {children}
     </div>
   );

@@ -90,9 +90,9 @@ async function handleGenerate(request: GenerateRequest) {
     // The prompt's CLIP embedding, once per generation; each step's x̂0 is scored against it.
     const promptEmbedding = scorer && request.prompt.trim() !== '' ? await scorer.embedText(models.tokenizer.encode(request.prompt), 1) : null;
     let lastStep = started;
-    const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint } = request;
+    const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint, fork } = request;
     // generate() validates init and inpaint against the model's size; a bad one comes back as an error event.
-    const params = { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint };
+    const params = { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint, fork };
     for await (const frame of generate(models, params, controller.signal)) {
       const image = frame.tPrev === -1 ? frame.prev : frame.x0;
       const match = scorer && promptEmbedding ? dot(await scorer.embedImage(image, 1), promptEmbedding) : null;

@@ -174,3 +174,56 @@ describe('generate parity with training/ (src/fixtures/ddim-dummy.json)', () => 
     });
   }
 });
+
+describe('generate with a fork (branch)', () => {
+  const stochastic: GenerateParams = { prompt: 'cat face', seed: 7, steps: 8, guidance: 3, sampler: 'ddpm' };
+
+  it('shares steps 0..at with the parent bit for bit, then follows the fork\'s prompt and guidance', async () => {
+    const parent = await collect(fakeModels(), params);
+    const fork = { at: 3, prompt: 'red heart', negativePrompt: '', guidance: 6, seed: null };
+    const branch = await collect(fakeModels(), { ...params, fork });
+    expect(branch.length).toBe(parent.length);
+    for (let i = 0; i <= 3; i++) {
+      expect(Array.from(branch[i].prev), `step ${i}`).toEqual(Array.from(parent[i].prev));
+      expect(Array.from(branch[i].x0), `step ${i}`).toEqual(Array.from(parent[i].x0));
+    }
+    expect(Array.from(branch[4].xt)).toEqual(Array.from(parent[4].xt)); // the fork starts from the shared x_t
+    expect(Array.from(branch[4].prev)).not.toEqual(Array.from(parent[4].prev));
+    // The same run with the fork's settings from the start ends elsewhere: the fork kept the parent's early steps.
+    const fromStart = await collect(fakeModels(), { ...params, prompt: 'red heart', guidance: 6 });
+    expect(Array.from(branch.at(-1)!.prev)).not.toEqual(Array.from(fromStart.at(-1)!.prev));
+  });
+
+  it('a fork that changes nothing reproduces the parent; encoding its text costs one more call, not more U-Net calls', async () => {
+    const models = fakeModels();
+    const parent = await collect(fakeModels(), stochastic);
+    const same = await collect(models, { ...stochastic, fork: { at: 2, prompt: 'cat face', negativePrompt: '', guidance: 3, seed: null } });
+    expect(Array.from(same.at(-1)!.prev)).toEqual(Array.from(parent.at(-1)!.prev));
+    expect(models.calls).toEqual({ text: 2, unet: 8 });
+  });
+
+  it('a fork seed changes only the later noise of a stochastic sampler', async () => {
+    const parent = await collect(fakeModels(), stochastic);
+    const reseeded = await collect(fakeModels(), { ...stochastic, fork: { at: 2, prompt: 'cat face', negativePrompt: '', guidance: 3, seed: 99 } });
+    for (let i = 0; i <= 2; i++) expect(Array.from(reseeded[i].prev)).toEqual(Array.from(parent[i].prev));
+    expect(Array.from(reseeded[3].noise!)).toEqual(Array.from(createRng(99).normals(3 * 8 * 8)));
+    expect(Array.from(reseeded.at(-1)!.prev)).not.toEqual(Array.from(parent.at(-1)!.prev));
+    const again = await collect(fakeModels(), { ...stochastic, fork: { at: 2, prompt: 'cat face', negativePrompt: '', guidance: 3, seed: 99 } });
+    expect(Array.from(again.at(-1)!.prev)).toEqual(Array.from(reseeded.at(-1)!.prev));
+  });
+
+  it('switches between batch 2 and batch 1 when the fork changes whether guidance is used', async () => {
+    const models = fakeModels();
+    const batches: number[] = [];
+    const unet = models.unet;
+    models.unet = (s, t, c, batch) => (batches.push(batch), unet(s, t, c, batch));
+    await collect(models, { ...params, steps: 4, fork: { at: 1, prompt: 'cat face', negativePrompt: '', guidance: 1, seed: null } });
+    expect(batches).toEqual([2, 2, 1, 1]);
+  });
+
+  it('refuses a fork point outside the run with a clear message', async () => {
+    const bad = { at: 9, prompt: 'x', negativePrompt: '', guidance: 3, seed: null };
+    await expect(collect(fakeModels(), { ...params, fork: bad })).rejects.toThrow('fork.at must be an integer in 0..8 (a step before the last), got 9');
+    await expect(collect(fakeModels(), { ...params, fork: { ...bad, at: 1, seed: -1 } })).rejects.toThrow(/fork.seed must be null or an integer/);
+  });
+});

@@ -67,10 +67,31 @@ export interface GenerateParams {
    * replaced by `image` ([3, H, W]) noised to the step's target (fresh seeded noise, see generate).
    */
   inpaint?: { image: Float32Array; mask: Float32Array };
+  /**
+   * Branch: after the step with index `at` (0-based, as frames count), go on with another prompt,
+   * negative prompt, guidance and (for stochastic samplers) noise. Steps 0..at are exactly the run
+   * without the fork; sampler state (DPM-Solver++'s history) carries over.
+   */
+  fork?: Fork;
+}
+
+/** What changes at a branch point; see GenerateParams.fork. */
+export interface Fork {
+  /** Index of the last step shared with the parent run, 0..frames-2. */
+  at: number;
+  prompt: string;
+  /** "" = the manifest's uncond_prompt. */
+  negativePrompt: string;
+  guidance: number;
+  /**
+   * Seed of the generator that makes the branch's later draws (sampler and inpainting noise), or null
+   * to go on with the parent's generator (then a fork that changes nothing reproduces the parent).
+   */
+  seed: number | null;
 }
 
 /** GenerateParams with every default filled in. */
-type ResolvedParams = Required<Omit<GenerateParams, 'init' | 'inpaint'>> & Pick<GenerateParams, 'init' | 'inpaint'>;
+type ResolvedParams = Required<Omit<GenerateParams, 'init' | 'inpaint' | 'fork'>> & Pick<GenerateParams, 'init' | 'inpaint' | 'fork'>;
 
 /**
  * One denoising step. Arrays are [3, H, W] in model units ([-1, 1] for images), fresh for each frame:
@@ -139,6 +160,15 @@ export function validateParams(params: GenerateParams, T: number, size?: number)
     if (!(strength > 0 && strength <= 1)) throw new RangeError(`init.strength must be in (0, 1], got ${strength}`);
     if (size !== undefined && image?.length !== size) throw new RangeError(`init.image must have ${size} values ([C, H, W]), got ${image?.length}`);
   }
+  if (params.fork) {
+    const { at, prompt: forkPrompt, negativePrompt: forkNegative, guidance: forkGuidance, seed: forkSeed } = params.fork;
+    if (!Number.isInteger(at) || at < 0 || at > steps - 2) throw new RangeError(`fork.at must be an integer in 0..${steps - 2} (a step before the last), got ${at}`);
+    if (typeof forkPrompt !== 'string' || typeof forkNegative !== 'string') throw new RangeError('fork.prompt and fork.negativePrompt must be strings');
+    if (!Number.isFinite(forkGuidance) || forkGuidance < 0 || forkGuidance > 20) throw new RangeError(`fork.guidance must be a number in 0..20, got ${forkGuidance}`);
+    if (forkSeed !== null && (!Number.isInteger(forkSeed) || forkSeed < 0 || forkSeed > 0xffffffff)) {
+      throw new RangeError(`fork.seed must be null or an integer in 0..4294967295, got ${forkSeed}`);
+    }
+  }
   if (params.inpaint) {
     const { image, mask } = params.inpaint;
     if (size !== undefined && image?.length !== size) throw new RangeError(`inpaint.image must have ${size} values ([C, H, W]), got ${image?.length}`);
@@ -148,6 +178,17 @@ export function validateParams(params: GenerateParams, T: number, size?: number)
 
 function resolveParams(params: GenerateParams): ResolvedParams {
   return { sampler: 'ddim', spacing: 'trailing', eta: 0, negativePrompt: '', guidanceRescale: 0, ...params };
+}
+
+/** One side of a run's text conditioning: the encoded batch and the guidance it is mixed with. */
+interface Conditioning {
+  guided: boolean;
+  /** 2 ([uncond, cond]) when guided, else 1. */
+  batch: number;
+  /** [batch, L, D] */
+  context: Float32Array;
+  guidance: number;
+  rescale: number;
 }
 
 function checkLength(what: string, got: Float32Array, want: number) {
@@ -179,20 +220,25 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
     throw new Error(`tokenizer.json max_length ${tokenizer.maxLength} differs from manifest.json's ${L}`);
   }
 
-  // 1. Text: [uncond, cond] when guided, else [cond] alone.
-  const guided = p.guidance !== 1;
-  const batch = guided ? 2 : 1;
-  const ids = new Int32Array(batch * L); // [B, L]
-  if (guided) ids.set(tokenizer.encode(p.negativePrompt !== '' ? p.negativePrompt : manifest.uncond_prompt), 0);
-  ids.set(tokenizer.encode(p.prompt), (batch - 1) * L);
-  if (signal?.aborted) throw abortError();
-  const context = await models.encodeText(ids, batch); // [B, L, D]
-  checkLength('text encoder', context, batch * L * D);
+  // 1. Text: [uncond, cond] when guided, else [cond] alone; a fork's own text after its branch point.
+  const encode = async (prompt: string, negativePrompt: string, guidance: number): Promise<Conditioning> => {
+    const guided = guidance !== 1;
+    const batch = guided ? 2 : 1;
+    const ids = new Int32Array(batch * L); // [B, L]
+    if (guided) ids.set(tokenizer.encode(negativePrompt !== '' ? negativePrompt : manifest.uncond_prompt), 0);
+    ids.set(tokenizer.encode(prompt), (batch - 1) * L);
+    if (signal?.aborted) throw abortError();
+    const context = await models.encodeText(ids, batch); // [B, L, D]
+    checkLength('text encoder', context, batch * L * D);
+    return { guided, batch, context, guidance, rescale: p.guidanceRescale };
+  };
+  const parent = await encode(p.prompt, p.negativePrompt, p.guidance);
+  const fork = p.fork ? await encode(p.fork.prompt, p.fork.negativePrompt, p.fork.guidance) : null;
 
   // 2. The plan (N + 1 points ending at the clean image) and the start: seeded pure noise at the first
   //    point, or for img2img the init image noised to the point the last k steps start from.
   const points = samplingPoints(schedule, p.steps, p.spacing);
-  const rng = createRng(p.seed);
+  let rng = createRng(p.seed);
   const firstNoise = rng.normals(size); // [C, H, W]
   const start = p.init ? p.steps - img2imgSteps(p.steps, p.init.strength) : 0;
   let state = initialSamplerState(p.init ? qSampleAt(points[start].ab, p.init.image, firstNoise) : firstNoise);
@@ -202,6 +248,9 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
     const from = points[i];
     const to = points[i + 1];
     const x = state.x;
+    const forked = fork !== null && i - start > p.fork!.at;
+    if (forked && i - start === p.fork!.at + 1 && p.fork!.seed !== null) rng = createRng(p.fork!.seed);
+    const { guided, batch, context, guidance, rescale } = forked ? fork : parent;
     const sample = new Float32Array(batch * size); // [B, C, H, W], fresh: the runtime may keep it
     for (let b = 0; b < batch; b++) sample.set(x, b * size); // both halves share x_t
     const timestep = new Float32Array(batch).fill(from.t); // [B]
@@ -209,8 +258,8 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
     const out = await models.unet(sample, timestep, context, batch); // [B, C, H, W]
     if (signal?.aborted) throw abortError();
     checkLength('U-Net', out, batch * size);
-    let v = guided ? classifierFreeGuidance(out, p.guidance) : out; // [C, H, W]
-    if (guided && p.guidanceRescale > 0) v = rescaleGuidance(from.ab, x, out.subarray(size), v, p.guidanceRescale);
+    let v = guided ? classifierFreeGuidance(out, guidance) : out; // [C, H, W]
+    if (guided && rescale > 0) v = rescaleGuidance(from.ab, x, out.subarray(size), v, rescale);
     const noise = needsNoise(p.sampler, p.eta, to) ? rng.normals(size) : null;
     const step = samplerStep(schedule, p.sampler, state, from, to, v, { eta: p.eta, noise: noise ?? undefined });
     let next = step.prevSample;

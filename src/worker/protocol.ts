@@ -3,7 +3,7 @@
  * Every request carries an `id`; every event answers one request by that id. Float arrays travel as
  * transferred buffers (no copy across the thread boundary).
  */
-import type { GenerateParams, StepFrame } from './pipeline.ts';
+import type { Fork, GenerateParams, StepFrame } from './pipeline.ts';
 
 /** Which ONNX Runtime execution provider runs the models. */
 export type Backend = 'webgpu' | 'wasm';
@@ -29,13 +29,15 @@ export interface LoadRequest {
  * pipeline's GenerateParams is given (no defaults), except the optional start points. Their arrays
  * are transferred: the sender gives up its copies.
  */
-export interface GenerateRequest extends Required<Omit<GenerateParams, 'init' | 'inpaint'>> {
+export interface GenerateRequest extends Required<Omit<GenerateParams, 'init' | 'inpaint' | 'fork'>> {
   type: 'generate';
   id: number;
   /** img2img: image [3, H, W] in [-1, 1] and strength in (0, 1]. */
   init?: GenerateParams['init'];
   /** Inpainting: known image [3, H, W] in [-1, 1] and mask [H, W] in 0..1 (1 = keep). */
   inpaint?: GenerateParams['inpaint'];
+  /** Branch: steps after `fork.at` use the fork's prompt, guidance and noise. */
+  fork?: Fork;
 }
 
 /** Stop the generation with this id (if it is still running) before its next step. */

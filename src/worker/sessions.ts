@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-web';
 import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
 import { normaliseRows } from './match.ts';
+import { fetchRuntime } from './runtime-files.ts';
 import type { Models, Scorer } from './pipeline.ts';
 import type { Backend, BackendPreference } from './protocol.ts';
 
@@ -39,6 +40,9 @@ export interface LoadedModels {
 
 /** Downloads, verifies and opens the models. Throws "<file>: <what went wrong>" errors. */
 export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
+  // The runtime downloads alongside the manifest and models rather than after them.
+  const runtime = fetchRuntime(options.ortBase, options.onProgress);
+  runtime.catch(() => undefined); // awaited below; a failure before that must not be "unhandled"
   const manifest = parseManifest(await fetchJson(options.modelBase, 'manifest.json'));
   const tokenizer = Tokenizer.fromJson(await fetchJson(options.modelBase, manifest.tokenizer.file));
   if (tokenizer.maxLength !== manifest.tokenizer.max_length) {
@@ -47,7 +51,8 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
     );
   }
   const imageSpec = manifest.image_encoder;
-  const [textBytes, unetBytes, imageBytes] = await Promise.all([
+  const [wasmBinary, textBytes, unetBytes, imageBytes] = await Promise.all([
+    runtime,
     fetchModel(options.modelBase, manifest.text_encoder, options.onProgress),
     fetchModel(options.modelBase, manifest.unet, options.onProgress),
     // Optional: without it the page only loses the match score, so its failure is a note, not an error.
@@ -57,6 +62,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   const wanted = options.threads || Math.min(navigator.hardwareConcurrency || 1, 4);
   const threads = self.crossOriginIsolated ? Math.max(1, wanted) : 1;
   ort.env.wasm.wasmPaths = options.ortBase;
+  ort.env.wasm.wasmBinary = wasmBinary;
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
 

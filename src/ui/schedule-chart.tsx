@@ -1,0 +1,102 @@
+/**
+ * The noise schedule, drawn: ᾱ_t, the signal √ᾱ_t and the noise √(1 − ᾱ_t) against t (or the log
+ * signal-to-noise ratio on the second view), the current t as a marker, the timesteps the sampler will
+ * visit as ticks, and the reverse step on show as a diamond. Plotted in CSS pixels between `inset` on
+ * each side, so a range input laid over it (the forward panel's Timestep slider) has its thumb on t.
+ */
+import { useMemo, useRef, useState, useLayoutEffect } from 'react';
+import { finiteRange, scheduleCurves } from '../diffusion/schedule-curves.ts';
+import type { NoiseSchedule } from '../diffusion/schedule.ts';
+
+/** Which curves are on show. */
+export type ScheduleView = 'scales' | 'logsnr';
+
+interface ScheduleChartProps {
+  schedule: NoiseSchedule;
+  view: ScheduleView;
+  /** The current timestep (marker). */
+  t: number;
+  /** The sampler's timesteps for the current settings (ticks). */
+  ticks: number[];
+  /** t of the reverse step on show, or null when there is none. */
+  stepT: number | null;
+  /** Horizontal inset of t = 0 and t = T-1 from the edges, px: half the overlaid slider thumb. */
+  inset: number;
+  height: number;
+}
+
+const TICK_ZONE = 12; // px at the bottom for the sampler's ticks
+
+/** Width of an element, kept up to date. */
+function useWidth<T extends HTMLElement>(): [React.RefObject<T | null>, number] {
+  const ref = useRef<T>(null);
+  const [width, setWidth] = useState(0);
+  useLayoutEffect(() => {
+    const element = ref.current!;
+    setWidth(element.clientWidth);
+    const observer = new ResizeObserver(() => setWidth(element.clientWidth));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  return [ref, width];
+}
+
+export function ScheduleChart({ schedule, view, t, ticks, stepT, inset, height }: ScheduleChartProps) {
+  const [wrapRef, width] = useWidth<HTMLDivElement>();
+  const curves = useMemo(() => scheduleCurves(schedule), [schedule]);
+  const T = schedule.num_train_timesteps;
+  const plotBottom = height - TICK_ZONE;
+  const x = (tt: number) => inset + (Math.max(0, tt) / (T - 1)) * Math.max(0, width - 2 * inset);
+
+  const snrRange = useMemo(() => finiteRange(curves.logSnr), [curves]);
+  const series =
+    view === 'scales'
+      ? [
+          { name: 'alpha-bar', values: curves.alphaBar, lo: 0, hi: 1 },
+          { name: 'signal', values: curves.signal, lo: 0, hi: 1 },
+          { name: 'noise', values: curves.noise, lo: 0, hi: 1 },
+        ]
+      : [{ name: 'logsnr', values: curves.logSnr, lo: snrRange.min, hi: snrRange.max }];
+  const y = (v: number, lo: number, hi: number) => 4 + (1 - (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * (plotBottom - 8);
+  // Every 4th timestep is plenty for a curve a few hundred px wide.
+  const path = (values: Float64Array, lo: number, hi: number) => {
+    const points: string[] = [];
+    for (let i = 0; ; i = Math.min(i + 4, T - 1)) {
+      if (Number.isFinite(values[i])) points.push(`${x(i).toFixed(1)},${y(values[i], lo, hi).toFixed(1)}`);
+      if (i === T - 1) break;
+    }
+    return `M${points.join('L')}`;
+  };
+  const tc = Math.min(T - 1, Math.max(0, Math.round(t)));
+  const zeroY = view === 'logsnr' ? y(0, series[0].lo, series[0].hi) : null;
+
+  return (
+    <div ref={wrapRef} className="schedule-chart" style={{ height }}>
+      {width > 0 && (
+        <svg width={width} height={height} aria-hidden="true" data-testid="schedule-chart" data-view={view}>
+          {zeroY !== null && <line className="axis" x1={inset} x2={width - inset} y1={zeroY} y2={zeroY} />}
+          {series.map((s) => (
+            <path key={s.name} className={`curve curve-${s.name}`} d={path(s.values, s.lo, s.hi)} />
+          ))}
+          <line className="marker" x1={x(tc)} x2={x(tc)} y1={2} y2={plotBottom} />
+          {series.map((s) =>
+            Number.isFinite(s.values[tc]) ? <circle key={s.name} className={`dot curve-${s.name}`} cx={x(tc)} cy={y(s.values[tc], s.lo, s.hi)} r={3.5} /> : null,
+          )}
+          <g className="ticks">
+            {ticks.map((tt, i) => (
+              <line key={i} data-testid="schedule-tick" data-t={tt} x1={x(tt)} x2={x(tt)} y1={plotBottom + 2} y2={height - 1} />
+            ))}
+          </g>
+          {stepT !== null && (
+            <path
+              className="step-marker"
+              data-testid="schedule-step"
+              data-t={stepT}
+              d={`M${x(stepT)},${plotBottom - 5}l5,5l-5,5l-5,-5z`}
+            />
+          )}
+        </svg>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+/**
+ * The views below the reverse process, one at a time behind a tab strip (WAI-ARIA tabs: arrow keys
+ * move between tabs). Every view stays mounted while hidden, so it keeps its state and keeps following
+ * the store (the forward panel's image feeds img2img even while another tab is open).
+ *
+ * ADD A VIEW HERE: append { id, label, render } to VIEWS. Planned: "Inside a step" (the architecture
+ * view) and "Training" (the training objective, live); see README "What you can see".
+ */
+import { useRef, useState, type ReactNode } from 'react';
+import { ForwardPanel } from './forward-panel.tsx';
+
+/** One tab: a stable id (used in element ids and tests), its label, and the view. */
+export interface ViewTab {
+  id: string;
+  label: string;
+  render(): ReactNode;
+}
+
+/** The views, in tab order; the first is open on load. */
+export const VIEWS: ViewTab[] = [{ id: 'forward', label: 'Forward process', render: () => <ForwardPanel /> }];
+
+export function ViewsTabs({ views = VIEWS }: { views?: ViewTab[] }) {
+  const [open, setOpen] = useState(views[0]?.id);
+  const tabRefs = useRef<Record<string, HTMLButtonElement | null>>({});
+  const move = (from: number, delta: number) => {
+    const next = views[(from + delta + views.length) % views.length];
+    setOpen(next.id);
+    tabRefs.current[next.id]?.focus();
+  };
+  return (
+    <div className="card views" data-testid="views">
+      <div className="tab-strip" role="tablist" aria-label="Views">
+        {views.map((v, i) => (
+          <button
+            key={v.id}
+            ref={(el) => {
+              tabRefs.current[v.id] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`tab-${v.id}`}
+            aria-selected={open === v.id}
+            aria-controls={`view-${v.id}`}
+            tabIndex={open === v.id ? 0 : -1}
+            onClick={() => setOpen(v.id)}
+            onKeyDown={(e) => {
+              if (e.key === 'ArrowRight') move(i, 1);
+              if (e.key === 'ArrowLeft') move(i, -1);
+            }}
+          >
+            {v.label}
+          </button>
+        ))}
+      </div>
+      {views.map((v) => (
+        <div key={v.id} role="tabpanel" id={`view-${v.id}`} aria-labelledby={`tab-${v.id}`} hidden={open !== v.id} className="tab-panel">
+          {v.render()}
+        </div>
+      ))}
+    </div>
+  );
+}
