@@ -1,5 +1,12 @@
 /** The page's typed handle on the inference worker. */
-import { requestTransferablesOf, type BackendPreference, type GenerateRequest, type WorkerEvent, type WorkerRequest } from './protocol.ts';
+import {
+  requestTransferablesOf,
+  type BackendPreference,
+  type GenerateRequest,
+  type PredictRequest,
+  type WorkerEvent,
+  type WorkerRequest,
+} from './protocol.ts';
 
 /** Settings of one generation. */
 export type GenerateOptions = Omit<GenerateRequest, 'type' | 'id'>;
@@ -34,6 +41,16 @@ export class InferenceClient {
   /** Stops generation `id` before its next step. */
   cancel(id: number): void {
     this.send({ type: 'cancel', id });
+  }
+
+  /** Asks for the U-Net's v on given rows (the training view); replaces an older predict request. `sample` is transferred. */
+  predict(input: Omit<PredictRequest, 'type' | 'id'>): number {
+    return this.send({ type: 'predict', id: this.nextId++, ...input });
+  }
+
+  /** Stops predict request `id`. */
+  cancelPredict(id: number): void {
+    this.send({ type: 'cancel-predict', id });
   }
 
   dispose(): void {

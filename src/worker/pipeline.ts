@@ -4,6 +4,7 @@
  * worker (onnxruntime-web), the CLI (onnxruntime-node) and tests (a fake U-Net). No onnxruntime here.
  * Reference: training/samplers.py run, step for step and draw for draw.
  */
+import { branchEps } from '../diffusion/branches.ts';
 import { classifierFreeGuidance, rescaleGuidance } from '../diffusion/guidance.ts';
 import { img2imgSteps } from '../diffusion/img2img.ts';
 import { inpaintBlend } from '../diffusion/inpaint.ts';
@@ -87,8 +88,24 @@ export interface StepFrame {
   tPrev: number;
   /** The noisy sample this step started from. */
   xt: Float32Array;
-  /** The (guided) noise estimate. */
+  /** The (guided) noise estimate the sampler used (re-derived from the clipped x0, after any guidance rescale). */
   eps: Float32Array;
+  /**
+   * The unconditional branch's noise estimate (uncond or negative prompt), from its half of the same
+   * batch-2 U-Net call, unclipped; null at guidance 1 (no unconditional branch).
+   */
+  epsUncond: Float32Array | null;
+  /** The conditional branch's noise estimate (the prompt), unclipped. */
+  epsCond: Float32Array;
+  /** epsUncond + guidance * (epsCond - epsUncond), before x0 clipping and guidance rescale; epsCond at guidance 1. */
+  epsGuided: Float32Array;
+  /** alpha_bar at t (the point's own, also for fractional Karras timesteps). */
+  ab: number;
+  /**
+   * The prompt's tokens and text-encoder output, on the first frame of a generation only (null after):
+   * ids [L] int32 and context [L, D] float32 of the conditional row.
+   */
+  text: { ids: Int32Array; context: Float32Array } | null;
   /** The (guided) clean-image estimate, clipped to [-1, 1]. */
   x0: Float32Array;
   /** The sample after this step (after the inpainting blend); the last frame's prev is the final image. */
@@ -209,6 +226,7 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
     const out = await models.unet(sample, timestep, context, batch); // [B, C, H, W]
     if (signal?.aborted) throw abortError();
     checkLength('U-Net', out, batch * size);
+    const branches = branchEps(from.ab, x, out, guided, p.guidance); // per-branch eps-hat, [C, H, W] each
     let v = guided ? classifierFreeGuidance(out, p.guidance) : out; // [C, H, W]
     if (guided && p.guidanceRescale > 0) v = rescaleGuidance(from.ab, x, out.subarray(size), v, p.guidanceRescale);
     const noise = needsNoise(p.sampler, p.eta, to) ? rng.normals(size) : null;
@@ -233,6 +251,12 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
       tPrev: to.t,
       xt: x,
       eps: step.predEpsilon,
+      epsUncond: branches.uncond,
+      epsCond: branches.cond,
+      // A copy at guidance 1 (where guided is cond), so each array can be transferred on its own.
+      epsGuided: branches.guided === branches.cond ? branches.cond.slice() : branches.guided,
+      ab: from.ab,
+      text: i === start ? { ids: ids.slice((batch - 1) * L), context: context.slice((batch - 1) * L * D, batch * L * D) } : null,
       x0: step.predOriginalSample,
       prev: next.slice(),
       noise,
