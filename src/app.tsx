@@ -3,6 +3,8 @@ import { AboutFooter } from './ui/about-footer.tsx';
 import { BackendBadge } from './ui/backend-badge.tsx';
 import { DenoiseView } from './ui/denoise-view.tsx';
 import { ForwardPanel } from './ui/forward-panel.tsx';
+import { InsideStepView } from './ui/inside-step-view.tsx';
+import { TrainingView } from './ui/training-view.tsx';
 import { LoadProgress } from './ui/load-progress.tsx';
 import { Notices } from './ui/notices.tsx';
 import { PromptPanel } from './ui/prompt-panel.tsx';
@@ -25,6 +27,8 @@ export function App() {
         <PromptPanel />
         <DenoiseView />
         <ForwardPanel />
+        <InsideStepView />
+        <TrainingView />
       </main>
       <AboutFooter />
     </div>
