@@ -7,6 +7,9 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { generateAndWait, LOAD_TIMEOUT, waitForModel } from './helpers.ts';
 
+// Model load, a generation and a 48-row sweep on a loaded 2-core machine: generous limits.
+test.describe.configure({ timeout: 6 * 60_000 });
+
 const fixture = JSON.parse(readFileSync(new URL('../src/fixtures/training-loss.json', import.meta.url), 'utf8')) as {
   cases: { image: string; t: number; seed: number; prompt: string; mse_v: number; mse_eps: number }[];
 };
@@ -35,6 +38,11 @@ test('the architecture view\'s ε̂ without and with the prompt and the guided �
   let worst = 0;
   for (let i = 0; i < u.length; i++) worst = Math.max(worst, Math.abs(g[i] - (u[i] + 5 * (c[i] - u[i]))));
   expect(worst).toBeLessThan(1e-5);
+  // The guided ε̂ is the one the sampler stepped with, wherever its x̂0 needed no clipping.
+  const { eps_sampler: e, x0_hat: x0 } = step as Record<string, number[]>;
+  const unclipped = x0.map((x, i) => (Math.abs(x) < 1 ? i : -1)).filter((i) => i >= 0);
+  expect(unclipped.length).toBeGreaterThan(1000);
+  for (const i of unclipped) expect(Math.abs(e[i] - g[i])).toBeLessThan(1e-4);
   // The branches differ (the prompt matters) and the step drew fresh noise.
   expect(Math.max(...u.map((x, i) => Math.abs(x - c[i])))).toBeGreaterThan(1e-3);
   expect(step.noise).toHaveLength(3 * 64 * 64);

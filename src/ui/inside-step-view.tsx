@@ -5,7 +5,8 @@
  * difference, the guided ε̂ → x̂0 → the sampler's update (with its fresh noise) → x_{t−1}. Every block
  * opens its formula; "Download" saves the shown tensors as JSON.
  */
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { branchEps, type BranchEps } from '../diffusion/branches.ts';
 import { samplerInfo } from '../diffusion/sampler.ts';
 import type { Frame } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
@@ -37,9 +38,9 @@ const KIND_LABEL: Record<TokenInfo['kind'], string> = {
 };
 
 /** A clickable block with a picture (or other content) and a caption. */
-function Block(props: { id: BlockId; selected: BlockId | null; onSelect(id: BlockId): void; title: ReactNode; caption?: ReactNode; children?: ReactNode }) {
+function Block(props: { id: BlockId; selected: BlockId | null; onSelect(id: BlockId): void; title: ReactNode; caption?: ReactNode; wide?: boolean; children?: ReactNode }) {
   return (
-    <figure className={`inside-block${props.selected === props.id ? ' selected' : ''}`} data-block={props.id}>
+    <figure className={`inside-block${props.wide ? ' wide' : ''}${props.selected === props.id ? ' selected' : ''}`} data-block={props.id}>
       <button type="button" className="inside-block-button" aria-pressed={props.selected === props.id} onClick={() => props.onSelect(props.id)}>
         <span className="inside-block-title">{props.title}</span>
         {props.children}
@@ -61,12 +62,12 @@ function Picture({ chw, gain = 1, label }: { chw: Float32Array | null; gain?: nu
 }
 
 /** Saves the shown step's tensors as JSON, so anyone can check the maths (e.g. the guidance formula). */
-function downloadStep(frame: Frame, guidance: number, prompt: string) {
+function downloadStep(frame: Frame, eps: BranchEps, guidance: number, prompt: string) {
   const list = (a: Float32Array | null) => (a ? Array.from(a) : null);
   const json = {
     step: frame.index + 1, total: frame.total, t: frame.t, t_prev: frame.tPrev, alpha_bar: frame.ab, guidance, prompt,
     shape: [3, Math.round(Math.sqrt(frame.xt.length / 3)), Math.round(Math.sqrt(frame.xt.length / 3))],
-    x_t: list(frame.xt), eps_uncond: list(frame.epsUncond), eps_cond: list(frame.epsCond), eps_guided: list(frame.epsGuided),
+    x_t: list(frame.xt), v: list(frame.v), eps_uncond: list(eps.uncond), eps_cond: list(eps.cond), eps_guided: list(eps.guided),
     eps_sampler: list(frame.eps), x0_hat: list(frame.x0), noise: list(frame.noise), x_prev: list(frame.prev),
   };
   const url = URL.createObjectURL(new Blob([JSON.stringify(json)], { type: 'application/json' }));
@@ -99,7 +100,11 @@ export function InsideStepView() {
     if (text && contextRef.current) setContextLimit(drawHeatmap(contextRef.current, text.context, L, text.context.length / L));
   }, [text, L]);
 
-  if (!frame || !params) {
+  const w = params?.guidance ?? 1;
+  // Per-branch eps-hat from the step's U-Net output, only for the step on screen.
+  const eps = useMemo(() => (frame ? branchEps(frame.ab, frame.xt, frame.v, frame.v.length === 2 * frame.xt.length, w) : null), [frame, w]);
+
+  if (!frame || !params || !eps) {
     return (
       <section className="card inside-view" aria-label="Look inside a step" data-testid="inside-view">
         <h2>Look inside a step</h2>
@@ -108,9 +113,8 @@ export function InsideStepView() {
     );
   }
 
-  const w = params.guidance;
-  const guided = frame.epsUncond !== null;
-  const diff = guided ? sub(frame.epsCond, frame.epsUncond!) : null;
+  const guided = eps.uncond !== null;
+  const diff = eps.uncond ? sub(eps.cond, eps.uncond) : null;
   const diffGain = diff ? amplify(diff) : 1;
   const removed = sub(frame.xt, frame.prev);
   const removedGain = amplify(removed);
@@ -140,7 +144,7 @@ export function InsideStepView() {
       </p>
 
       <div className="inside-row" aria-label="Text path">
-        <Block id="tokens" {...block} title="Prompt → tokens">
+        <Block id="tokens" {...block} wide title="Prompt → tokens">
           <span className="token-chips" data-testid="token-chips">
             {shownTokens.map((tok, i) => (
               <span key={i} className={`chip chip-${tok.kind}`} title={`${tok.text}: id ${tok.id}, ${KIND_LABEL[tok.kind]}`}>
@@ -155,7 +159,7 @@ export function InsideStepView() {
           <span className="inside-op">transformer, once per run</span>
         </Block>
         <span className="arrow" aria-hidden="true">→</span>
-        <Block id="context" {...block} title="Context" caption={text ? `[${L} tokens × ${text.context.length / L} features], ±${contextLimit.toFixed(2)}` : undefined}>
+        <Block id="context" {...block} wide title="Context" caption={text ? `${L} tokens (rows) × ${text.context.length / L} features; red > 0, blue < 0, full colour at ±${contextLimit.toFixed(2)}` : undefined}>
           <canvas ref={contextRef} className="heatmap" role="img" aria-label="context heatmap" />
         </Block>
       </div>
@@ -178,10 +182,10 @@ export function InsideStepView() {
         <span className="arrow" aria-hidden="true">→</span>
         <div className="inside-stack">
           <Block id="eps-uncond" {...block} title="ε̂ without prompt" caption={guided ? '±2σ' : 'no unconditional branch at w = 1'}>
-            <Picture chw={frame.epsUncond} gain={0.5} label="predicted noise without the prompt" />
+            <Picture chw={eps.uncond} gain={0.5} label="predicted noise without the prompt" />
           </Block>
           <Block id="eps-cond" {...block} title="ε̂ with prompt" caption="±2σ">
-            <Picture chw={frame.epsCond} gain={0.5} label="predicted noise with the prompt" />
+            <Picture chw={eps.cond} gain={0.5} label="predicted noise with the prompt" />
           </Block>
         </div>
         <span className="arrow" aria-hidden="true">→</span>
@@ -190,13 +194,16 @@ export function InsideStepView() {
         </Block>
         <span className="arrow" aria-hidden="true">→</span>
         <Block id="eps-guided" {...block} title={<>guided ε̂, w = {w}</>} caption="±2σ">
-          <Picture chw={frame.epsGuided} gain={0.5} label="guided predicted noise" />
+          <Picture chw={eps.guided} gain={0.5} label="guided predicted noise" />
         </Block>
         <span className="arrow" aria-hidden="true">→</span>
         <Block id="x0" {...block} title="x̂₀" caption="guess of the clean image">
           <Picture chw={frame.x0} label="predicted clean image" />
         </Block>
-        <span className="arrow" aria-hidden="true">→</span>
+      </div>
+
+      <div className="inside-row" aria-label="Sampler path">
+        <span className="row-label">x̂₀, ε̂ →</span>
         <Block id="sampler" {...block} title={`${samplerInfo(params.sampler).label} update`}>
           <span className="inside-op">toward x̂₀, to {tPrev}</span>
         </Block>
@@ -219,7 +226,7 @@ export function InsideStepView() {
         <p>{info.text}</p>
       </div>
       <p>
-        <button type="button" className="secondary" onClick={() => downloadStep(frame, w, params.prompt)}>
+        <button type="button" className="secondary" onClick={() => downloadStep(frame, eps, w, params.prompt)}>
           Download this step’s tensors (JSON)
         </button>
       </p>

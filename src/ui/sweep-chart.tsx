@@ -10,7 +10,7 @@ export interface SweepSeries {
 
 const W = 560;
 const H = 220;
-const PAD = { left: 48, right: 12, top: 12, bottom: 34 };
+const PAD = { left: 56, right: 12, top: 12, bottom: 34 };
 
 /** Line chart of `series` over timesteps `ts` (0..T-1), with a dashed marker at `current`. */
 export function SweepChart({ ts, series, T, current }: { ts: number[]; series: SweepSeries[]; T: number; current: number }) {
@@ -35,6 +35,9 @@ export function SweepChart({ ts, series, T, current }: { ts: number[]; series: S
           {v}
         </text>
       ))}
+      <text x={12} y={(H - PAD.bottom + PAD.top) / 2} textAnchor="middle" transform={`rotate(-90 12 ${(H - PAD.bottom + PAD.top) / 2})`}>
+        v-MSE
+      </text>
       <line className="marker" x1={x(current)} y1={PAD.top} x2={x(current)} y2={H - PAD.bottom} />
       {series.map((s) => (
         <g key={s.key} className={`series-${s.key}`} data-series={s.key}>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { branchEps } from '../diffusion/branches.ts';
 import { ddimStep } from '../diffusion/ddim.ts';
 import { highFrequencyEnergy } from '../diffusion/image.ts';
 import { createRng } from '../diffusion/rng.ts';
@@ -176,46 +177,55 @@ describe('generate parity with training/ (src/fixtures/ddim-dummy.json)', () => 
 });
 
 describe('generate: what each branch predicted (the architecture view)', () => {
-  it('exposes eps-hat of both branches from the one batch-2 call, and their guided mix', async () => {
+  const split = (f: StepFrame, w: number) => branchEps(f.ab, f.xt, f.v, f.v.length === 2 * f.xt.length, w);
+
+  it('carries the one batch-2 call\'s output, whose branches give eps-hat without and with the prompt', async () => {
     const models = fakeModels();
     const frames = await collect(models, params);
     expect(models.calls.unet).toBe(frames.length); // no second call for the branches
     for (const f of frames) {
+      const { uncond, cond, guided } = split(f, 3);
       const a = Math.sqrt(f.ab);
       const b = Math.sqrt(1 - f.ab);
+      const k = f.t / (f.t + 1);
       // The fake U-Net: v_cond = x t / (t + 1), v_uncond = -0.5 x t / (t + 1); eps = sqrt(1-ab) x + sqrt(ab) v.
       for (let i = 0; i < f.xt.length; i += 17) {
-        const k = f.t / (f.t + 1);
-        expect(f.epsCond[i]).toBeCloseTo(b * f.xt[i] + a * f.xt[i] * k, 5);
-        expect(f.epsUncond![i]).toBeCloseTo(b * f.xt[i] - 0.5 * a * f.xt[i] * k, 5);
-        expect(Math.abs(f.epsGuided[i] - (f.epsUncond![i] + 3 * (f.epsCond[i] - f.epsUncond![i])))).toBeLessThan(1e-5);
+        expect(cond[i]).toBeCloseTo(b * f.xt[i] + a * f.xt[i] * k, 5);
+        expect(uncond![i]).toBeCloseTo(b * f.xt[i] - 0.5 * a * f.xt[i] * k, 5);
       }
+      // The guided eps-hat is the one the sampler used, wherever x0-hat was not clipped.
+      for (let i = 0; i < f.x0.length; i++) if (Math.abs(f.x0[i]) < 1) expect(Math.abs(f.eps[i] - guided[i])).toBeLessThan(1e-4);
     }
   });
 
-  it('matches the sampler\'s eps wherever x0-hat was not clipped, and carries the step\'s alpha_bar', async () => {
-    const frames = await collect(fakeModels(), params);
-    const ab = fakeModels().manifest.schedule.alphas_cumprod;
-    for (const f of frames) {
-      expect(f.ab).toBe(ab[f.t]);
-      for (let i = 0; i < f.x0.length; i++) if (Math.abs(f.x0[i]) < 1) expect(Math.abs(f.eps[i] - f.epsGuided[i])).toBeLessThan(1e-4);
-    }
-  });
-
-  it('has no unconditional branch at guidance 1, and the prompt\'s tokens and context on the first frame only', async () => {
+  it('carries the step\'s alpha_bar, and at guidance 1 a batch-1 output with no unconditional branch', async () => {
     const models = fakeModels();
     const frames = await collect(models, { ...params, guidance: 1 });
-    expect(frames.every((f) => f.epsUncond === null)).toBe(true);
-    expect(Array.from(frames[0].epsGuided)).toEqual(Array.from(frames[0].epsCond));
-    expect(frames[0].epsGuided).not.toBe(frames[0].epsCond); // separate buffers, each transferable
-    expect(Array.from(frames[0].text!.ids)).toEqual(Array.from(models.tokenizer.encode('cat face')));
-    expect(frames[0].text!.context.length).toBe(16 * 4); // [L, D]
-    expect(frames[0].text!.context[0]).toBe(1); // the fake encoder marks a conditional row
-    expect(frames.slice(1).every((f) => f.text === null)).toBe(true);
+    const ab = models.manifest.schedule.alphas_cumprod;
+    for (const f of frames) {
+      expect(f.ab).toBe(ab[f.t]);
+      expect(f.v.length).toBe(f.xt.length);
+      expect(split(f, 1).uncond).toBeNull();
+    }
   });
 
-  it('gives the conditional row\'s text when guided, not the unconditional one', async () => {
-    const frames = await collect(fakeModels(), params);
-    expect(frames[0].text!.context[0]).toBe(1);
+  it('gives the prompt\'s tokens and context (the conditional row) on the first frame only', async () => {
+    for (const guidance of [1, 3]) {
+      const models = fakeModels();
+      const frames = await collect(models, { ...params, guidance });
+      expect(Array.from(frames[0].text!.ids)).toEqual(Array.from(models.tokenizer.encode('cat face')));
+      expect(frames[0].text!.context.length).toBe(16 * 4); // [L, D]
+      expect(frames[0].text!.context[0]).toBe(1); // the fake encoder marks a conditional row
+      expect(frames.slice(1).every((f) => f.text === null)).toBe(true);
+    }
+  });
+
+  it('gives x_{t-1} and the sampler\'s fresh noise, which chain into the next step', async () => {
+    const frames = await collect(fakeModels(), { ...params, sampler: 'ddpm' });
+    for (let i = 0; i + 1 < frames.length; i++) {
+      expect(Array.from(frames[i + 1].xt)).toEqual(Array.from(frames[i].prev));
+      expect(frames[i].noise).toHaveLength(3 * 8 * 8);
+    }
+    expect(frames.at(-1)!.noise).toBeNull(); // no noise on the step to the clean image
   });
 });

@@ -4,7 +4,6 @@
  * worker (onnxruntime-web), the CLI (onnxruntime-node) and tests (a fake U-Net). No onnxruntime here.
  * Reference: training/samplers.py run, step for step and draw for draw.
  */
-import { branchEps } from '../diffusion/branches.ts';
 import { classifierFreeGuidance, rescaleGuidance } from '../diffusion/guidance.ts';
 import { img2imgSteps } from '../diffusion/img2img.ts';
 import { inpaintBlend } from '../diffusion/inpaint.ts';
@@ -91,14 +90,11 @@ export interface StepFrame {
   /** The (guided) noise estimate the sampler used (re-derived from the clipped x0, after any guidance rescale). */
   eps: Float32Array;
   /**
-   * The unconditional branch's noise estimate (uncond or negative prompt), from its half of the same
-   * batch-2 U-Net call, unclipped; null at guidance 1 (no unconditional branch).
+   * What each branch predicted: the step's one U-Net call's output as it came, [2, C, H, W] =
+   * [uncond, cond] when guided, [1, C, H, W] = [cond] at guidance 1. diffusion/branches.ts turns it into
+   * per-branch eps-hat; doing that where it is shown keeps the loop's per-step work as it was.
    */
-  epsUncond: Float32Array | null;
-  /** The conditional branch's noise estimate (the prompt), unclipped. */
-  epsCond: Float32Array;
-  /** epsUncond + guidance * (epsCond - epsUncond), before x0 clipping and guidance rescale; epsCond at guidance 1. */
-  epsGuided: Float32Array;
+  v: Float32Array;
   /** alpha_bar at t (the point's own, also for fractional Karras timesteps). */
   ab: number;
   /**
@@ -226,7 +222,6 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
     const out = await models.unet(sample, timestep, context, batch); // [B, C, H, W]
     if (signal?.aborted) throw abortError();
     checkLength('U-Net', out, batch * size);
-    const branches = branchEps(from.ab, x, out, guided, p.guidance); // per-branch eps-hat, [C, H, W] each
     let v = guided ? classifierFreeGuidance(out, p.guidance) : out; // [C, H, W]
     if (guided && p.guidanceRescale > 0) v = rescaleGuidance(from.ab, x, out.subarray(size), v, p.guidanceRescale);
     const noise = needsNoise(p.sampler, p.eta, to) ? rng.normals(size) : null;
@@ -251,10 +246,7 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
       tPrev: to.t,
       xt: x,
       eps: step.predEpsilon,
-      epsUncond: branches.uncond,
-      epsCond: branches.cond,
-      // A copy at guidance 1 (where guided is cond), so each array can be transferred on its own.
-      epsGuided: branches.guided === branches.cond ? branches.cond.slice() : branches.guided,
+      v: out, // the loop is done with it: guidance, rescale and the sampler have read it
       ab: from.ab,
       text: i === start ? { ids: ids.slice((batch - 1) * L), context: context.slice((batch - 1) * L * D, batch * L * D) } : null,
       x0: step.predOriginalSample,

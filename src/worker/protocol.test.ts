@@ -20,12 +20,11 @@ describe('protocol transferables', () => {
     const prev = a();
     const step = {
       type: 'step', id: 1, index: 0, total: 1, t: 999, tPrev: -1, xt: a(), eps: a(), x0: a(), ms: 1, unetMs: 1, match: null,
-      epsUncond: a(), epsCond: a(), epsGuided: a(), ab: 0.5, prev, noise: null,
+      v: a(), ab: 0.5, prev, noise: null,
     } as const;
-    expect(transferablesOf({ ...step, final: null, text: null })).toHaveLength(7);
-    expect(transferablesOf({ ...step, final: prev, text: null })).toHaveLength(7);
-    expect(transferablesOf({ ...step, final: prev, noise: a(), text: { ids: new Int32Array(2), context: a() } })).toHaveLength(10);
-    expect(transferablesOf({ ...step, final: null, epsUncond: null, text: null })).toHaveLength(6);
+    expect(transferablesOf({ ...step, final: null, text: null })).toHaveLength(5);
+    expect(transferablesOf({ ...step, final: prev, text: null })).toHaveLength(5);
+    expect(transferablesOf({ ...step, final: prev, noise: a(), text: { ids: new Int32Array(2), context: a() } })).toHaveLength(8);
   });
 
   it('transfers a predict request\'s samples and a prediction\'s v', () => {

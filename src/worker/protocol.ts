@@ -98,7 +98,7 @@ export interface ReadyEvent {
  * score. Arrays are [3, H, W] float32 in CHW order, except `text`.
  */
 export interface StepEvent
-  extends Pick<StepFrame, 'index' | 'total' | 't' | 'tPrev' | 'xt' | 'eps' | 'x0' | 'epsUncond' | 'epsCond' | 'epsGuided' | 'ab' | 'text' | 'prev' | 'noise'> {
+  extends Pick<StepFrame, 'index' | 'total' | 't' | 'tPrev' | 'xt' | 'eps' | 'x0' | 'v' | 'ab' | 'text' | 'prev' | 'noise'> {
   type: 'step';
   id: number;
   /**
@@ -175,7 +175,7 @@ export type WorkerEvent =
 export function transferablesOf(event: WorkerEvent): Transferable[] {
   if (event.type === 'prediction') return [event.v.buffer];
   if (event.type !== 'step') return [];
-  const arrays = [event.xt, event.eps, event.x0, event.epsUncond, event.epsCond, event.epsGuided, event.prev, event.noise, event.final, event.text?.ids, event.text?.context];
+  const arrays = [event.xt, event.eps, event.x0, event.v, event.prev, event.noise, event.final, event.text?.ids, event.text?.context];
   // final is prev on the last step: a buffer may be listed once only.
   return [...new Set(arrays.flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])))];
 }
