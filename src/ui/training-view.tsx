@@ -32,6 +32,7 @@ function Picture({ chw, gain = 1, label, testId }: { chw: Float32Array | null; g
     <canvas
       ref={(c) => {
         if (c && chw) drawChw(c, chw, gain);
+        else if (c) c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
       }}
       width={64}
       height={64}
@@ -53,10 +54,10 @@ export function TrainingView() {
   const [seed, setSeed] = useState(7);
   const [prompt, setPrompt] = useState<string | null>(null); // null: the image's own caption
   const [sampleX0, setSampleX0] = useState<Float32Array | null>(null);
-  const [result, setResult] = useState<{ key: string; term: LossTerm; ms: number } | null>(null);
+  const [result, setResult] = useState<{ xt: Float32Array; text: string; term: LossTerm; ms: number } | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [sweep, setSweep] = useState<{ key: string; ts: number[]; cond: number[]; uncond: number[] } | null>(null);
+  const [sweep, setSweep] = useState<{ x0: Float32Array; seed: number; text: string; ts: number[]; cond: number[]; uncond: number[] } | null>(null);
   const [sweeping, setSweeping] = useState(false);
 
   const samples = manifest?.samples ?? [];
@@ -83,8 +84,6 @@ export function TrainingView() {
   const eps = useMemo(() => createRng(seed).normals(3 * R * R), [seed, R]);
   const ab = manifest ? alphaBar(manifest.schedule, t) : 1;
   const xt = useMemo(() => (manifest && x0 ? qSample(manifest.schedule, x0, t, eps) : null), [manifest, x0, t, eps]);
-  // What the shown numbers belong to: a result or sweep for other inputs is stale.
-  const key = `${source.kind === 'sample' ? source.index : 'gen'}|${seed}|${text}|${x0 ? x0.length : 0}`;
 
   // One U-Net call per change, after a short pause; a newer request replaces an older one.
   useEffect(() => {
@@ -95,7 +94,7 @@ export function TrainingView() {
       requestPrediction({ sample: xt.slice(), timestep: Float32Array.of(t), prompts: [text] }).then(
         ({ v, ms }) => {
           if (!live) return;
-          setResult({ key: `${key}|${t}`, term: lossTerm(ab, x0, eps, xt, v), ms });
+          setResult({ xt, text, term: lossTerm(ab, x0, eps, xt, v), ms });
           setError(null);
           setBusy(false);
         },
@@ -110,7 +109,7 @@ export function TrainingView() {
       live = false;
       clearTimeout(timer);
     };
-  }, [ready, x0, xt, t, text, ab, eps, key]);
+  }, [ready, x0, xt, t, text, ab, eps]);
 
   async function runSweep() {
     if (!manifest || !x0) return;
@@ -132,7 +131,7 @@ export function TrainingView() {
         const a = alphaBar(manifest.schedule, tt);
         return lossTerm(a, x0, eps, qSample(manifest.schedule, x0, tt, eps), v.subarray(row * size, (row + 1) * size)).mseV;
       };
-      setSweep({ key, ts, cond: ts.map((_, i) => mse(i)), uncond: ts.map((_, i) => mse(ts.length + i)) });
+      setSweep({ x0, seed, text, ts, cond: ts.map((_, i) => mse(i)), uncond: ts.map((_, i) => mse(ts.length + i)) });
       setError(null);
     } catch (e) {
       setError(isAbort(e) ? 'The sweep was interrupted by a newer request; press Sweep again.' : (e as Error).message);
@@ -141,7 +140,9 @@ export function TrainingView() {
     }
   }
 
-  const term = result && result.key === `${key}|${t}` ? result.term : null;
+  // Numbers shown belong to the inputs shown: xt is a new array whenever the image, t or seed change.
+  const term = result && result.xt === xt && result.text === text ? result.term : null;
+  const sweepShown = sweep && sweep.x0 === x0 && sweep.seed === seed && sweep.text === text ? sweep : null;
   const value = source.kind === 'generated' ? 'generated' : String(source.index);
   return (
     <section className="card training-view" aria-label="Training objective" data-testid="training-view">
@@ -246,15 +247,15 @@ export function TrainingView() {
           {sweeping ? 'Sweeping…' : 'Sweep t (24 points, with and without the prompt)'}
         </button>
       </p>
-      {sweep && sweep.key === key && (
+      {sweepShown && (
         <figure className="sweep">
           <SweepChart
-            ts={sweep.ts}
+            ts={sweepShown.ts}
             T={T}
             current={t}
             series={[
-              { key: 'cond', label: 'with the prompt', values: sweep.cond },
-              { key: 'uncond', label: 'without', values: sweep.uncond },
+              { key: 'cond', label: 'with the prompt', values: sweepShown.cond },
+              { key: 'uncond', label: 'without', values: sweepShown.uncond },
             ]}
           />
           <figcaption>
