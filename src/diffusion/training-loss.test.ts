@@ -3,7 +3,7 @@ import { mismatch } from '../testing/fixtures.ts';
 import { qSample } from './q-sample.ts';
 import { createRng } from './rng.ts';
 import { alphaBar, cosineAlphasCumprod } from './schedule.ts';
-import { lossTerm, meanSquaredError, vTarget } from './training-loss.ts';
+import { lossTerm, meanSquaredError, sweepTimesteps, vTarget } from './training-loss.ts';
 
 const schedule = { alphas_cumprod: cosineAlphasCumprod(1000) };
 const n = 192;
@@ -41,5 +41,17 @@ describe('training loss term', () => {
   it('throws on mismatched lengths', () => {
     expect(() => meanSquaredError(new Float32Array(2), new Float32Array(3))).toThrow(/lengths 2 and 3/);
     expect(() => vTarget(0.5, new Float32Array(2), new Float32Array(3))).toThrow(/x0 has 2 values, eps 3/);
+  });
+});
+
+describe('sweepTimesteps', () => {
+  it('spreads distinct integer timesteps evenly over 0..T-1', () => {
+    const ts = sweepTimesteps(1000);
+    expect(ts).toHaveLength(24);
+    expect(ts[0]).toBe(20);
+    expect(ts.at(-1)).toBe(979);
+    expect(ts.every((t, i) => Number.isInteger(t) && (i === 0 || t > ts[i - 1]))).toBe(true);
+    expect(sweepTimesteps(10, 10)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(() => sweepTimesteps(10, 11)).toThrow(/points must be in 1..10, got 11/);
   });
 });

@@ -49,3 +49,9 @@ export function lossTerm(ab: number, x0: Float32Array, eps: Float32Array, xT: Fl
   const epsError = epsHat.map((e, i) => e - eps[i]);
   return { v, epsHat, epsError, mseV: meanSquaredError(vHat, v), mseEps: meanSquaredError(epsHat, eps) };
 }
+
+/** Timesteps of a loss sweep: `points` integers spread evenly over 0..T-1 (the middle of each of `points` equal bins). */
+export function sweepTimesteps(T: number, points = 24): number[] {
+  if (!Number.isInteger(points) || points < 1 || points > T) throw new RangeError(`sweepTimesteps: points must be in 1..${T}, got ${points}`);
+  return Array.from({ length: points }, (_, i) => Math.min(T - 1, Math.floor(((i + 0.5) * T) / points)));
+}

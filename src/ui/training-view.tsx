@@ -9,7 +9,7 @@ import { modelBase, requestPrediction } from '../controller.ts';
 import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
-import { lossTerm, type LossTerm } from '../diffusion/training-loss.ts';
+import { lossTerm, sweepTimesteps, type LossTerm } from '../diffusion/training-loss.ts';
 import { useStore } from '../state/store.ts';
 import { drawChw } from './draw-chw.ts';
 import { loadSample } from './load-sample.ts';
@@ -17,11 +17,6 @@ import { NumberField } from './number-field.tsx';
 import { SliderField } from './slider-field.tsx';
 import { SweepChart } from './sweep-chart.tsx';
 import './inside.css';
-
-/** Timesteps of the sweep: 24 evenly spread over 0..T-1 (the middle of each of 24 equal bins). */
-export function sweepTimesteps(T: number, points = 24): number[] {
-  return Array.from({ length: points }, (_, i) => Math.round(((i + 0.5) * T) / points));
-}
 
 type Source = { kind: 'sample'; index: number } | { kind: 'generated' };
 
