@@ -235,7 +235,7 @@ export function TrainingView() {
             {term ? term.mseEps.toFixed(6) : '–'}
           </b>
         </span>
-        {result && term && <span className="quiet">U-Net {Math.round(result.ms)} ms</span>}
+        {result && term && <span className="quiet">(this U-Net call: {Math.round(result.ms)} ms)</span>}
       </div>
       <p>
         <button type="button" className="secondary" onClick={() => void runSweep()} disabled={!ready || !x0 || sweeping}>
@@ -255,7 +255,9 @@ export function TrainingView() {
           />
           <figcaption>
             v-MSE against t for this image and seed: <span className="legend-cond">● with “{text}”</span>,{' '}
-            <span className="legend-uncond">● without a prompt</span>. Where the curves part, the text helps the model; the dashed line is the t above.
+            <span className="legend-uncond">● without a prompt</span>; the dashed line is the t above. Near t = 0 the
+            target v is almost the noise itself, faint in a nearly clean image; near t = {T - 1} it is almost −x₀, the picture itself, which
+            only the caption can tell: there the curves part.
           </figcaption>
         </figure>
       )}
