@@ -35,7 +35,7 @@ export function App() {
         </div>
         <div className="column column-views">
           <DenoiseView />
-          {/* The tabbed views: forward process now; "Inside a step" and "Training" go in views-tabs.tsx. */}
+          {/* The tabbed views: forward process, inside a step, training (views-tabs.tsx). */}
           <ViewsTabs />
         </div>
       </main>

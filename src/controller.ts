@@ -14,6 +14,7 @@ import type { GenerationParams } from './state/generation-slice.ts';
 import { applyUrlState, selectUrlState, useStore, type StoreState } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey, type UrlState } from './state/url-state.ts';
 import { backendFromQuery, InferenceClient, limitsFromQuery, threadsFromQuery } from './worker/client.ts';
+import type { PredictInput } from './worker/predict.ts';
 import type { WorkerEvent } from './worker/protocol.ts';
 
 /** Folder of manifest.json and the files it names (absolute URL, ends in '/'). */
@@ -168,6 +169,27 @@ export function stopGeneration(): void {
   if (client && generationId !== null && generationStatus === 'running') client.cancel(generationId);
 }
 
+/** Predict requests waiting for their answer, by request id. */
+const pendingPredictions = new Map<number, { resolve(r: { v: Float32Array; ms: number }): void; reject(e: Error): void }>();
+
+function settlePrediction(id: number, result: { v: Float32Array; ms: number } | Error) {
+  const pending = pendingPredictions.get(id);
+  pendingPredictions.delete(id);
+  if (result instanceof Error) pending?.reject(result);
+  else pending?.resolve(result);
+}
+
+/**
+ * Asks the worker for the U-Net's v on given rows (the training view). The latest request wins: an
+ * older one still running rejects with an AbortError. A running generation goes on; the two take
+ * turns on the U-Net. `input.sample` is transferred.
+ */
+export function requestPrediction(input: PredictInput): Promise<{ v: Float32Array; ms: number }> {
+  if (!client) return Promise.reject(new Error('the inference worker has not started'));
+  const id = client.predict({ sample: input.sample, timestep: input.timestep, prompts: input.prompts });
+  return new Promise((resolve, reject) => pendingPredictions.set(id, { resolve, reject }));
+}
+
 /**
  * The page's own copy of the manifest: the panels need samples, schedule and licences even when the
  * models fail. Resolves true once the model's defaults are applied, false when it could not load.
@@ -205,20 +227,11 @@ function onWorkerEvent(event: WorkerEvent) {
     case 'ready':
       s.setReady({ backend: event.backend, reason: event.reason, threads: event.threads, loadMs: event.loadMs, scorer: event.scorer });
       break;
-    case 'step':
-      s.addFrame(event.id, {
-        index: event.index,
-        total: event.total,
-        t: event.t,
-        tPrev: event.tPrev,
-        xt: event.xt,
-        eps: event.eps,
-        x0: event.x0,
-        final: event.final,
-        ms: event.ms,
-        match: event.match,
-      });
+    case 'step': {
+      const { type: _type, id, unetMs: _unetMs, ...frame } = event;
+      s.addFrame(id, frame);
       break;
+    }
     case 'complete':
       s.completeGeneration(event.id, event.ms);
       recordRun(event.id);
@@ -226,8 +239,15 @@ function onWorkerEvent(event: WorkerEvent) {
     case 'cancelled':
       s.cancelGeneration(event.id);
       break;
+    case 'prediction':
+      settlePrediction(event.id, { v: event.v, ms: event.ms });
+      break;
+    case 'predict-cancelled':
+      settlePrediction(event.id, Object.assign(new Error('prediction replaced or cancelled'), { name: 'AbortError' }));
+      break;
     case 'error':
-      if (event.request === 'generate') s.failGeneration(event.id, event.message);
+      if (event.request === 'predict') settlePrediction(event.id, new Error(event.message));
+      else if (event.request === 'generate') s.failGeneration(event.id, event.message);
       else s.failLoading(event.message);
       break;
   }

@@ -22,6 +22,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_clip, load_dataset, load_unet
+from mark_caption_words import caption_word_ids
 from onnx_fp16 import store_fp16
 from schedule import NUM_TRAIN_TIMESTEPS, cosine_alphas_cumprod
 
@@ -129,6 +130,8 @@ def main() -> None:
     with torch.no_grad():
         for p in list(clip.parameters()) + list(unet.parameters()):
             p.copy_(p.half().float())
+    if tok.caption_word_ids is None and (args.data / "dataset.json").exists():  # a tokenizer built before they were recorded
+        tok.caption_word_ids = caption_word_ids(tok, json.loads((args.data / "dataset.json").read_text("utf-8")))
     (args.out / "tokenizer.json").write_text(json.dumps(tok.to_json(), ensure_ascii=False), "utf-8")
     text_entry = export_text_encoder(clip, tok, args.out / "text_encoder.onnx")
     unet_entry = export_unet(unet, unet_ck, tok.max_length, args.out / "unet.onnx")

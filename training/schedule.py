@@ -46,6 +46,22 @@ def v_to_x0_eps(ab_t: float, x_t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray
     return a * x - b * vv, b * x + a * vv
 
 
+def v_target(ab_t: float, x0: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """The U-Net's training target (train.py): v = sqrt(ab) eps - sqrt(1-ab) x0. float64."""
+    return math.sqrt(ab_t) * eps.astype(np.float64) - math.sqrt(1.0 - ab_t) * x0.astype(np.float64)
+
+
+def loss_term(ab_t: float, x0: np.ndarray, eps: np.ndarray, v_hat: np.ndarray) -> dict[str, float]:
+    """One term of the training loss: mse_v = mean((v_hat - v)^2), the unweighted v-MSE train.py minimises,
+    and the same prediction's eps-MSE, mean((eps_hat - eps)^2) = ab * mse_v (eps_hat - eps = sqrt(ab) (v_hat - v)).
+    Twin of src/diffusion/training-loss.ts lossTerm."""
+    x_t = q_sample(np.array([ab_t]), x0, 0, eps)
+    _, eps_hat = v_to_x0_eps(ab_t, x_t, v_hat)
+    mse_v = float(np.mean((v_hat.astype(np.float64) - v_target(ab_t, x0, eps)) ** 2))
+    mse_eps = float(np.mean((eps_hat - eps.astype(np.float64)) ** 2))
+    return {"mse_v": mse_v, "mse_eps": mse_eps}
+
+
 def guide(uncond: np.ndarray, cond: np.ndarray, scale: float) -> np.ndarray:
     """Classifier-free guidance (Ho & Salimans 2022): uncond + scale * (cond - uncond)."""
     u = uncond.astype(np.float64)

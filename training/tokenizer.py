@@ -73,10 +73,13 @@ class Tokenizer:
     """Maps text to a fixed-length list of int ids (see the module doc for the exact algorithm)."""
 
     def __init__(self, vocab: dict[str, int], max_length: int = MAX_LENGTH,
-                 hash_count: int = HASH_COUNT):
+                 hash_count: int = HASH_COUNT, caption_word_ids: list[int] | None = None):
         self.vocab = vocab
         self.max_length = max_length
         self.hash_count = hash_count
+        # Ids of the words that occur in training captions; the rest of the vocabulary is there only for
+        # its GloVe vector. None when unknown (older files). The page marks the two kinds differently.
+        self.caption_word_ids = caption_word_ids
         self._by_bytes = {w.encode("utf-8"): i for w, i in vocab.items()}
 
     @property
@@ -85,10 +88,13 @@ class Tokenizer:
         return HASH_OFFSET + self.hash_count + len(self.vocab)
 
     @staticmethod
-    def build(captions: Iterable[str], max_length: int = MAX_LENGTH) -> "Tokenizer":
-        """A tokenizer whose vocabulary is every word of `captions`, ids in sorted word order."""
-        words = sorted({w.decode("utf-8") for c in captions for w in split_words(c)})
-        return Tokenizer({w: FIRST_WORD_ID + i for i, w in enumerate(words)}, max_length)
+    def build(captions: Iterable[str], max_length: int = MAX_LENGTH, extra: Iterable[str] = ()) -> "Tokenizer":
+        """A tokenizer whose vocabulary is every word of `captions` and of `extra` (e.g. GloVe words),
+        ids in sorted word order; it records which ids are caption words."""
+        caption = {w.decode("utf-8") for c in captions for w in split_words(c)}
+        words = sorted(caption | {w.decode("utf-8") for e in extra for w in split_words(e)})
+        vocab = {w: FIRST_WORD_ID + i for i, w in enumerate(words)}
+        return Tokenizer(vocab, max_length, caption_word_ids=sorted(vocab[w] for w in caption))
 
     def word_id(self, word: bytes) -> int:
         found = self._by_bytes.get(word)
@@ -114,12 +120,13 @@ class Tokenizer:
             "hash_count": self.hash_count,
             "vocab_size": self.vocab_size,
             "vocab": self.vocab,
+            **({"caption_word_ids": self.caption_word_ids} if self.caption_word_ids is not None else {}),
         }
 
     @staticmethod
     def from_json(obj: dict) -> "Tokenizer":
         assert obj["type"] == "word-fnv1a" and obj["version"] == 1, "unknown tokenizer format"
-        return Tokenizer(dict(obj["vocab"]), obj["max_length"], obj["hash_count"])
+        return Tokenizer(dict(obj["vocab"]), obj["max_length"], obj["hash_count"], obj.get("caption_word_ids"))
 
     @staticmethod
     def load(path: Path) -> "Tokenizer":

@@ -187,8 +187,7 @@ def new_clip(cfg: dict, meta: dict, data_dir: Path, device) -> tuple[CLIP, Token
     """A fresh CLIP whose vocabulary is the caption words plus the GloVe file's words (if built), with
     the word vectors seeded from GloVe when the config asks for word_dim."""
     glove = load_glove(data_dir) if cfg["text"].get("word_dim") else None
-    texts = all_caption_texts(meta["concepts"], meta["styles"]) + (sorted(glove) if glove else [])
-    tok = Tokenizer.build(texts)
+    tok = Tokenizer.build(all_caption_texts(meta["concepts"], meta["styles"]), extra=sorted(glove) if glove else [])
     ic = dict(cfg["image"])
     ic["channels"] = tuple(ic["channels"])
     clip = CLIP(text_config(cfg, tok), ImageConfig(**ic))

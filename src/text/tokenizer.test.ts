@@ -71,3 +71,47 @@ describe('tokenizer parity with training/tokenizer.py (src/fixtures/tokenizer-ca
     expect(wrong.slice(0, 5)).toEqual([]);
   });
 });
+
+describe('Tokenizer.explain (the token chips)', () => {
+  // cat and 🐱 from captions; face and café known only through GloVe vectors.
+  const tok = Tokenizer.fromJson({ ...fakeTokenizerJson(), caption_word_ids: [259, 262] });
+
+  it('gives each id of encode() its word as typed and how the model knows it', () => {
+    const text = 'A Cat, face 🐱\ufe0f zebra!';
+    const tokens = tok.explain(text);
+    expect(tokens.map((t) => t.id)).toEqual(Array.from(tok.encode(text)));
+    expect(tokens.slice(0, 7)).toEqual([
+      { id: 1, text: 'BOS', kind: 'special' },
+      { id: tok.encode('a')[1], text: 'A', kind: 'hashed' },
+      { id: 259, text: 'Cat', kind: 'caption' },
+      { id: 260, text: 'face', kind: 'glove' },
+      { id: 262, text: '🐱\ufe0f', kind: 'caption' },
+      { id: tok.encode('zebra')[1], text: 'zebra', kind: 'hashed' },
+      { id: 2, text: 'EOS', kind: 'special' },
+    ]);
+    expect(tokens.slice(7).every((t) => t.text === 'PAD' && t.id === 0)).toBe(true);
+    expect(tokens).toHaveLength(16);
+  });
+
+  it('keeps only the words that fit, like encode()', () => {
+    const text = Array.from({ length: 20 }, (_, i) => `w${i}`).join(' ');
+    const tokens = tok.explain(text);
+    expect(tokens.map((t) => t.id)).toEqual(Array.from(tok.encode(text)));
+    expect(tokens.at(-1)).toEqual({ id: 2, text: 'EOS', kind: 'special' });
+    expect(tokens[14].text).toBe('w13');
+  });
+
+  it('says "vocab" when tokenizer.json does not record caption words, and rejects ids that are not vocabulary words', () => {
+    const plain = Tokenizer.fromJson(fakeTokenizerJson());
+    expect(plain.knowsCaptionWords).toBe(false);
+    expect(plain.explain('cat dog').slice(1, 3).map((t) => t.kind)).toEqual(['vocab', 'hashed']);
+    expect(() => Tokenizer.fromJson({ ...fakeTokenizerJson(), caption_word_ids: [5] })).toThrow(/caption_word_ids: 5 is not the id of a vocabulary word/);
+  });
+
+  it('the shipped tokenizer.json tells caption words from GloVe-only words', () => {
+    const shipped = Tokenizer.fromJson(readModelJson('tokenizer.json'));
+    expect(shipped.knowsCaptionWords).toBe(true);
+    const kinds = Object.fromEntries(shipped.explain('cat huge qwzx').slice(1, 4).map((t) => [t.text, t.kind]));
+    expect(kinds).toEqual({ cat: 'caption', huge: 'glove', qwzx: 'hashed' });
+  });
+});

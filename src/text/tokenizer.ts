@@ -23,6 +23,27 @@ export interface TokenizerJson {
   hash_count: number;
   vocab_size: number;
   vocab: Record<string, number>;
+  /**
+   * Ids of the vocabulary words that occur in training captions (sorted); every other vocabulary word
+   * is there only for its GloVe vector. Optional: older files cannot tell the two apart.
+   */
+  caption_word_ids?: number[];
+}
+
+/**
+ * How the model knows a token: a special marker (BOS, EOS, PAD), a word of the training captions, a
+ * word known only through its GloVe vector (in the vocabulary, never in a caption), a word hashed into
+ * one of the unknown-word buckets, or a vocabulary word of a tokenizer.json that cannot tell.
+ */
+export type TokenKind = 'special' | 'caption' | 'glove' | 'hashed' | 'vocab';
+
+/** One token of a text, as the page shows it. */
+export interface TokenInfo {
+  /** The id the text encoder receives. */
+  id: number;
+  /** The word as typed ("" for special tokens), or BOS / EOS / PAD. */
+  text: string;
+  kind: TokenKind;
 }
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -76,6 +97,8 @@ export class Tokenizer {
   private readonly byBytes = new Map<string, number>();
   /** Longest vocabulary word in UTF-8 bytes: longer words are never looked up. */
   private readonly maxWordBytes: number;
+  /** Ids of caption words, or null when tokenizer.json does not say. */
+  private readonly captionIds: Set<number> | null;
 
   private constructor(json: TokenizerJson) {
     this.maxLength = json.max_length;
@@ -93,6 +116,7 @@ export class Tokenizer {
       longest = Math.max(longest, bytes.length);
     }
     this.maxWordBytes = longest;
+    this.captionIds = json.caption_word_ids ? new Set(json.caption_word_ids) : null;
   }
 
   /** Validates a parsed tokenizer.json and builds the tokenizer; throws "tokenizer.json: ..." errors. */
@@ -112,27 +136,67 @@ export class Tokenizer {
         fail(`vocab[${JSON.stringify(word)}] must be an integer id in 0..${vocabSize - 1}, got ${JSON.stringify(id)}`);
       }
     }
+    const captionIds = obj.caption_word_ids;
+    if (captionIds !== undefined) {
+      if (!Array.isArray(captionIds)) fail('caption_word_ids must be an array of ids');
+      const vocabIds = new Set(Object.values(vocab as Record<string, number>));
+      const bad = captionIds.find((id) => !vocabIds.has(id));
+      if (bad !== undefined) fail(`caption_word_ids: ${JSON.stringify(bad)} is not the id of a vocabulary word`);
+    }
     if ((obj.hash_offset as number) + hashCount > vocabSize) {
       fail(`hash buckets end at ${(obj.hash_offset as number) + hashCount}, past vocab_size ${vocabSize}`);
     }
     return new Tokenizer({ ...(obj as unknown as TokenizerJson), max_length: maxLength });
   }
 
+  /** Whether this tokenizer.json says which vocabulary words come from captions (else kind 'vocab'). */
+  get knowsCaptionWords(): boolean {
+    return this.captionIds !== null;
+  }
+
   /** Ids of length maxLength: BOS, up to maxLength - 2 word ids, EOS, then PAD. */
   encode(text: string): Int32Array {
+    return this.scan(text);
+  }
+
+  /**
+   * The same ids as encode(text), each with the word it stands for and how the model knows it; the
+   * trailing PAD tokens are included, so there are always maxLength of them.
+   */
+  explain(text: string): TokenInfo[] {
+    const words: string[] = [];
+    const ids = this.scan(text, (start, end) => words.push(text.slice(start, end)));
+    const tokens: TokenInfo[] = [{ id: ids[0], text: 'BOS', kind: 'special' }];
+    words.forEach((word, i) => tokens.push({ id: ids[1 + i], text: word, kind: this.kindOf(ids[1 + i]) }));
+    tokens.push({ id: ids[1 + words.length], text: 'EOS', kind: 'special' });
+    while (tokens.length < this.maxLength) tokens.push({ id: this.padId, text: 'PAD', kind: 'special' });
+    return tokens;
+  }
+
+  private kindOf(id: number): TokenKind {
+    if (id >= this.hashOffset && id < this.hashOffset + this.hashCount) return 'hashed';
+    if (!this.captionIds) return 'vocab';
+    return this.captionIds.has(id) ? 'caption' : 'glove';
+  }
+
+  /** encode's scan; `onWord` gets each emitted word's UTF-16 range in `text`. */
+  private scan(text: string, onWord?: (start: number, end: number) => void): Int32Array {
     const ids = new Int32Array(this.maxLength).fill(this.padId); // [L]
     const limit = this.maxLength - 2;
     let count = 0; // words emitted
+    let wordStart = -1; // UTF-16 index where the current word began
     // The current word: its FNV-1a hash so far, its length, and its first bytes for the lookup.
     const head = new Uint8Array(this.maxWordBytes + 1);
     let hash = FNV_OFFSET;
     let length = 0;
-    const push = (b: number) => {
+    const push = (b: number, at: number) => {
+      if (length === 0) wordStart = at;
       hash = Math.imul(hash ^ b, FNV_PRIME) >>> 0;
       if (length < head.length) head[length] = b;
       length++;
     };
-    const endWord = () => {
+    const endWord = (end: number) => {
+      onWord?.(wordStart, end);
       const found = length <= this.maxWordBytes ? this.byBytes.get(bytesKey(head, length)) : undefined;
       ids[1 + count++] = found ?? this.hashOffset + (hash % this.hashCount);
       hash = FNV_OFFSET;
@@ -143,11 +207,12 @@ export class Tokenizer {
       let cp = text.charCodeAt(i);
       if (cp < 0x80) {
         if (cp >= 0x41 && cp <= 0x5a) cp += 0x20; // ASCII only: no Unicode-version drift
-        if (isWordByte(cp)) push(cp);
-        else if (length > 0) endWord();
+        if (isWordByte(cp)) push(cp, i);
+        else if (length > 0) endWord(i);
         continue;
       }
       if (cp === 0xfe0e || cp === 0xfe0f) continue; // variation selectors vanish, even mid-word
+      const at = i;
       if (cp >= 0xd800 && cp <= 0xdfff) {
         // Pair surrogates on the original text (before selector removal), as Python does.
         const low = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
@@ -160,18 +225,18 @@ export class Tokenizer {
       }
       // UTF-8 of a non-ASCII code point: every byte is >= 0x80, so all are word bytes.
       if (cp < 0x800) {
-        push(0xc0 | (cp >> 6));
+        push(0xc0 | (cp >> 6), at);
       } else if (cp < 0x10000) {
-        push(0xe0 | (cp >> 12));
-        push(0x80 | ((cp >> 6) & 0x3f));
+        push(0xe0 | (cp >> 12), at);
+        push(0x80 | ((cp >> 6) & 0x3f), at);
       } else {
-        push(0xf0 | (cp >> 18));
-        push(0x80 | ((cp >> 12) & 0x3f));
-        push(0x80 | ((cp >> 6) & 0x3f));
+        push(0xf0 | (cp >> 18), at);
+        push(0x80 | ((cp >> 12) & 0x3f), at);
+        push(0x80 | ((cp >> 6) & 0x3f), at);
       }
-      push(0x80 | (cp & 0x3f));
+      push(0x80 | (cp & 0x3f), at);
     }
-    if (length > 0 && count < limit) endWord();
+    if (length > 0 && count < limit) endWord(text.length);
 
     ids[0] = this.bosId;
     ids[1 + count] = this.eosId;

@@ -3,11 +3,12 @@
  * move between tabs). Every view stays mounted while hidden, so it keeps its state and keeps following
  * the store (the forward panel's image feeds img2img even while another tab is open).
  *
- * ADD A VIEW HERE: append { id, label, render } to VIEWS. Planned: "Inside a step" (the architecture
- * view) and "Training" (the training objective, live); see README "What you can see".
+ * A new view: append { id, label, render } to VIEWS; README "What you can see" walks through them.
  */
 import { useRef, useState, type ReactNode } from 'react';
 import { ForwardPanel } from './forward-panel.tsx';
+import { InsideStepView } from './inside-step-view.tsx';
+import { TrainingView } from './training-view.tsx';
 
 /** One tab: a stable id (used in element ids and tests), its label, and the view. */
 export interface ViewTab {
@@ -17,7 +18,11 @@ export interface ViewTab {
 }
 
 /** The views, in tab order; the first is open on load. */
-export const VIEWS: ViewTab[] = [{ id: 'forward', label: 'Forward process', render: () => <ForwardPanel /> }];
+export const VIEWS: ViewTab[] = [
+  { id: 'forward', label: 'Forward process', render: () => <ForwardPanel /> },
+  { id: 'inside', label: 'Inside a step', render: () => <InsideStepView /> },
+  { id: 'training', label: 'Training', render: () => <TrainingView /> },
+];
 
 export function ViewsTabs({ views = VIEWS }: { views?: ViewTab[] }) {
   const [open, setOpen] = useState(views[0]?.id);

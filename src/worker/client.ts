@@ -4,7 +4,14 @@
  * (pings; silence past `heartbeatMs` means hung) and a download watchdog (no byte for `stallMs`).
  * Any of these, or an `error`/`messageerror` event, ends in one `onDead(reason)` call.
  */
-import { requestTransferablesOf, type BackendPreference, type GenerateRequest, type WorkerEvent, type WorkerRequest } from './protocol.ts';
+import {
+  requestTransferablesOf,
+  type BackendPreference,
+  type GenerateRequest,
+  type PredictRequest,
+  type WorkerEvent,
+  type WorkerRequest,
+} from './protocol.ts';
 import { DEFAULT_LIMITS, Watchdog, type WatchdogLimits } from './watchdog.ts';
 
 /** Settings of one generation. */
@@ -76,6 +83,16 @@ export class InferenceClient {
   /** Stops generation `id` before its next step. */
   cancel(id: number): void {
     this.send({ type: 'cancel', id });
+  }
+
+  /** Asks for the U-Net's v on given rows (the training view); replaces an older predict request. `sample` is transferred. */
+  predict(input: Omit<PredictRequest, 'type' | 'id'>): number {
+    return this.send({ type: 'predict', id: nextId++, ...input });
+  }
+
+  /** Stops predict request `id`. */
+  cancelPredict(id: number): void {
+    this.send({ type: 'cancel-predict', id });
   }
 
   /** Ends the worker (whatever it is doing) and the watching; no more events or deaths are reported. */

@@ -5,7 +5,8 @@
 /// <reference lib="webworker" />
 import { dot } from './match.ts';
 import { generate } from './pipeline.ts';
-import type { CancelRequest, GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
+import { predictV } from './predict.ts';
+import type { CancelRequest, GenerateRequest, LoadRequest, PredictRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
 import { transferablesOf } from './protocol.ts';
 import { loadModels, type LoadedModels } from './sessions.ts';
 import { timeModelCalls } from './timed-models.ts';
@@ -18,6 +19,8 @@ let loading: Promise<LoadedModels> | null = null;
 let running: { id: number; controller: AbortController; done: Promise<void> } | null = null;
 /** Id of the newest generate request; older ones that are still waiting give way to it. */
 let newestId = -1;
+/** The predict request running now (at most one; a newer one aborts it). */
+let predicting: { id: number; controller: AbortController } | null = null;
 
 function post(event: WorkerEvent) {
   self.postMessage(event, transferablesOf(event));
@@ -45,6 +48,12 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
       break;
     case 'watch':
       holdLock(request.id, request.lock);
+      break;
+    case 'predict':
+      void handlePredict(request);
+      break;
+    case 'cancel-predict':
+      if (predicting?.id === request.id) predicting.controller.abort();
       break;
   }
 };
@@ -108,6 +117,11 @@ async function handleGenerate(request: GenerateRequest) {
         xt: frame.xt,
         eps: frame.eps,
         x0: frame.x0,
+        v: frame.v,
+        ab: frame.ab,
+        text: frame.text,
+        prev: frame.prev,
+        noise: frame.noise,
         final: frame.tPrev === -1 ? frame.prev : null,
         ms: now - lastStep,
         unetMs: last.unetMs,
@@ -147,4 +161,26 @@ function holdLock(id: number, lock: string) {
     post({ type: 'watching', id, held: true });
     return new Promise<never>(() => {});
   });
+}
+
+/**
+ * The training view's U-Net call. It does not stop a generation: both go through the same models,
+ * whose calls the sessions run one at a time, so predict rows and generation steps take turns.
+ */
+async function handlePredict(request: PredictRequest) {
+  predicting?.controller.abort();
+  const controller = new AbortController();
+  predicting = { id: request.id, controller };
+  const started = performance.now();
+  try {
+    if (!loading) throw new Error('models are not loaded');
+    const { models } = await loading;
+    const v = await predictV(models, request, controller.signal, yieldToEventLoop);
+    post({ type: 'prediction', id: request.id, v, ms: performance.now() - started });
+  } catch (err) {
+    if (controller.signal.aborted) post({ type: 'predict-cancelled', id: request.id });
+    else post({ type: 'error', id: request.id, request: 'predict', message: messageOf(err) });
+  } finally {
+    if (predicting?.id === request.id) predicting = null;
+  }
 }

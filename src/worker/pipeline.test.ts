@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { branchEps } from '../diffusion/branches.ts';
 import { ddimStep } from '../diffusion/ddim.ts';
 import { highFrequencyEnergy } from '../diffusion/image.ts';
 import { createRng } from '../diffusion/rng.ts';
@@ -225,5 +226,59 @@ describe('generate with a fork (branch)', () => {
     const bad = { at: 9, prompt: 'x', negativePrompt: '', guidance: 3, seed: null };
     await expect(collect(fakeModels(), { ...params, fork: bad })).rejects.toThrow('fork.at must be an integer in 0..8 (a step before the last), got 9');
     await expect(collect(fakeModels(), { ...params, fork: { ...bad, at: 1, seed: -1 } })).rejects.toThrow(/fork.seed must be null or an integer/);
+  });
+});
+
+describe('generate: what each branch predicted (the architecture view)', () => {
+  const split = (f: StepFrame, w: number) => branchEps(f.ab, f.xt, f.v, f.v.length === 2 * f.xt.length, w);
+
+  it('carries the one batch-2 call\'s output, whose branches give eps-hat without and with the prompt', async () => {
+    const models = fakeModels();
+    const frames = await collect(models, params);
+    expect(models.calls.unet).toBe(frames.length); // no second call for the branches
+    for (const f of frames) {
+      const { uncond, cond, guided } = split(f, 3);
+      const a = Math.sqrt(f.ab);
+      const b = Math.sqrt(1 - f.ab);
+      const k = f.t / (f.t + 1);
+      // The fake U-Net: v_cond = x t / (t + 1), v_uncond = -0.5 x t / (t + 1); eps = sqrt(1-ab) x + sqrt(ab) v.
+      for (let i = 0; i < f.xt.length; i += 17) {
+        expect(cond[i]).toBeCloseTo(b * f.xt[i] + a * f.xt[i] * k, 5);
+        expect(uncond![i]).toBeCloseTo(b * f.xt[i] - 0.5 * a * f.xt[i] * k, 5);
+      }
+      // The guided eps-hat is the one the sampler used, wherever x0-hat was not clipped.
+      for (let i = 0; i < f.x0.length; i++) if (Math.abs(f.x0[i]) < 1) expect(Math.abs(f.eps[i] - guided[i])).toBeLessThan(1e-4);
+    }
+  });
+
+  it('carries the step\'s alpha_bar, and at guidance 1 a batch-1 output with no unconditional branch', async () => {
+    const models = fakeModels();
+    const frames = await collect(models, { ...params, guidance: 1 });
+    const ab = models.manifest.schedule.alphas_cumprod;
+    for (const f of frames) {
+      expect(f.ab).toBe(ab[f.t]);
+      expect(f.v.length).toBe(f.xt.length);
+      expect(split(f, 1).uncond).toBeNull();
+    }
+  });
+
+  it('gives the prompt\'s tokens and context (the conditional row) on the first frame only', async () => {
+    for (const guidance of [1, 3]) {
+      const models = fakeModels();
+      const frames = await collect(models, { ...params, guidance });
+      expect(Array.from(frames[0].text!.ids)).toEqual(Array.from(models.tokenizer.encode('cat face')));
+      expect(frames[0].text!.context.length).toBe(16 * 4); // [L, D]
+      expect(frames[0].text!.context[0]).toBe(1); // the fake encoder marks a conditional row
+      expect(frames.slice(1).every((f) => f.text === null)).toBe(true);
+    }
+  });
+
+  it('gives x_{t-1} and the sampler\'s fresh noise, which chain into the next step', async () => {
+    const frames = await collect(fakeModels(), { ...params, sampler: 'ddpm' });
+    for (let i = 0; i + 1 < frames.length; i++) {
+      expect(Array.from(frames[i + 1].xt)).toEqual(Array.from(frames[i].prev));
+      expect(frames[i].noise).toHaveLength(3 * 8 * 8);
+    }
+    expect(frames.at(-1)!.noise).toBeNull(); // no noise on the step to the clean image
   });
 });

@@ -108,8 +108,21 @@ export interface StepFrame {
   tPrev: number;
   /** The noisy sample this step started from. */
   xt: Float32Array;
-  /** The (guided) noise estimate. */
+  /** The (guided) noise estimate the sampler used (re-derived from the clipped x0, after any guidance rescale). */
   eps: Float32Array;
+  /**
+   * What each branch predicted: the step's one U-Net call's output as it came, [2, C, H, W] =
+   * [uncond, cond] when guided, [1, C, H, W] = [cond] at guidance 1. diffusion/branches.ts turns it into
+   * per-branch eps-hat; doing that where it is shown keeps the loop's per-step work as it was.
+   */
+  v: Float32Array;
+  /** alpha_bar at t (the point's own, also for fractional Karras timesteps). */
+  ab: number;
+  /**
+   * The prompt's tokens and text-encoder output, on the first frame of a generation and on a fork's first step (else null):
+   * ids [L] int32 and context [L, D] float32 of the conditional row.
+   */
+  text: { ids: Int32Array; context: Float32Array } | null;
   /** The (guided) clean-image estimate, clipped to [-1, 1]. */
   x0: Float32Array;
   /** The sample after this step (after the inpainting blend); the last frame's prev is the final image. */
@@ -185,6 +198,8 @@ interface Conditioning {
   guided: boolean;
   /** 2 ([uncond, cond]) when guided, else 1. */
   batch: number;
+  /** [batch, L] token ids, the conditional row last */
+  ids: Int32Array;
   /** [batch, L, D] */
   context: Float32Array;
   guidance: number;
@@ -230,7 +245,7 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
     if (signal?.aborted) throw abortError();
     const context = await models.encodeText(ids, batch); // [B, L, D]
     checkLength('text encoder', context, batch * L * D);
-    return { guided, batch, context, guidance, rescale: p.guidanceRescale };
+    return { guided, batch, ids, context, guidance, rescale: p.guidanceRescale };
   };
   const parent = await encode(p.prompt, p.negativePrompt, p.guidance);
   const fork = p.fork ? await encode(p.fork.prompt, p.fork.negativePrompt, p.fork.guidance) : null;
@@ -250,7 +265,9 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
     const x = state.x;
     const forked = fork !== null && i - start > p.fork!.at;
     if (forked && i - start === p.fork!.at + 1 && p.fork!.seed !== null) rng = createRng(p.fork!.seed);
-    const { guided, batch, context, guidance, rescale } = forked ? fork : parent;
+    const { guided, batch, ids, context, guidance, rescale } = forked ? fork : parent;
+    // The conditioning's tokens and context go with the first step that uses them (the fork's first step too).
+    const newText = i === start || (forked && i - start === p.fork!.at + 1);
     const sample = new Float32Array(batch * size); // [B, C, H, W], fresh: the runtime may keep it
     for (let b = 0; b < batch; b++) sample.set(x, b * size); // both halves share x_t
     const timestep = new Float32Array(batch).fill(from.t); // [B]
@@ -282,6 +299,9 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
       tPrev: to.t,
       xt: x,
       eps: step.predEpsilon,
+      v: out, // the loop is done with it: guidance, rescale and the sampler have read it
+      ab: from.ab,
+      text: newText ? { ids: ids.slice((batch - 1) * L), context: context.slice((batch - 1) * L * D, batch * L * D) } : null,
       x0: step.predOriginalSample,
       prev: next.slice(),
       noise,

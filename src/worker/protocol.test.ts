@@ -15,10 +15,22 @@ describe('protocol transferables', () => {
     expect(requestTransferablesOf({ type: 'cancel', id: 1 })).toEqual([]);
   });
 
-  it('transfers the final image of a step event when it has one', () => {
+  it('transfers every array of a step event once: final is the last step\'s prev', () => {
     const a = () => new Float32Array(3);
-    const step = { type: 'step', id: 1, index: 0, total: 1, t: 999, tPrev: -1, xt: a(), eps: a(), x0: a(), ms: 1, unetMs: 1, match: null } as const;
-    expect(transferablesOf({ ...step, final: null })).toHaveLength(3);
-    expect(transferablesOf({ ...step, final: a() })).toHaveLength(4);
+    const prev = a();
+    const step = {
+      type: 'step', id: 1, index: 0, total: 1, t: 999, tPrev: -1, xt: a(), eps: a(), x0: a(), ms: 1, unetMs: 1, match: null,
+      v: a(), ab: 0.5, prev, noise: null,
+    } as const;
+    expect(transferablesOf({ ...step, final: null, text: null })).toHaveLength(5);
+    expect(transferablesOf({ ...step, final: prev, text: null })).toHaveLength(5);
+    expect(transferablesOf({ ...step, final: prev, noise: a(), text: { ids: new Int32Array(2), context: a() } })).toHaveLength(8);
+  });
+
+  it('transfers a predict request\'s samples and a prediction\'s v', () => {
+    const sample = new Float32Array(6);
+    expect(requestTransferablesOf({ type: 'predict', id: 2, sample, timestep: new Float32Array(2), prompts: ['', 'a'] })).toEqual([sample.buffer]);
+    const v = new Float32Array(6);
+    expect(transferablesOf({ type: 'prediction', id: 2, v, ms: 1 })).toEqual([v.buffer]);
   });
 });

@@ -62,7 +62,30 @@ export interface WatchRequest {
   lock: string;
 }
 
-export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest | PingRequest | WatchRequest;
+/**
+ * Run the U-Net on given samples (the training view): row b is sample b at timestep b, conditioned on
+ * prompt b. Answered by a prediction event with v. A newer predict request replaces (cancels) an older
+ * one still running; a generation keeps running, its steps and these rows take turns on the U-Net.
+ * `sample` is transferred.
+ */
+export interface PredictRequest {
+  type: 'predict';
+  id: number;
+  /** [B, 3, H, W] float32, values in model units. */
+  sample: Float32Array;
+  /** [B] timesteps in 0..T-1. */
+  timestep: Float32Array;
+  /** B prompts ("" = unconditional, i.e. the manifest's uncond_prompt as in training's dropout). */
+  prompts: string[];
+}
+
+/** Stop the predict request with this id (if it is still running). */
+export interface CancelPredictRequest {
+  type: 'cancel-predict';
+  id: number;
+}
+
+export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest | PingRequest | WatchRequest | PredictRequest | CancelPredictRequest;
 
 /** Bytes of one model file received so far. */
 export interface LoadProgressEvent {
@@ -89,10 +112,11 @@ export interface ReadyEvent {
 }
 
 /**
- * One denoising step: the pipeline's frame without the sample it produces and the noise it drew, plus
- * timings. Arrays are [3, H, W] float32 in CHW order.
+ * One denoising step: the pipeline's frame (less the inpainting draw) plus timings and the match
+ * score. Arrays are [3, H, W] float32 in CHW order, except `text`.
  */
-export interface StepEvent extends Pick<StepFrame, 'index' | 'total' | 't' | 'tPrev' | 'xt' | 'eps' | 'x0'> {
+export interface StepEvent
+  extends Pick<StepFrame, 'index' | 'total' | 't' | 'tPrev' | 'xt' | 'eps' | 'x0' | 'v' | 'ab' | 'text' | 'prev' | 'noise'> {
   type: 'step';
   id: number;
   /**
@@ -152,9 +176,27 @@ export interface WatchingEvent {
   held: boolean;
 }
 
+/** The U-Net's answer to a predict request. */
+export interface PredictionEvent {
+  type: 'prediction';
+  id: number;
+  /** [B, 3, H, W] float32: the v the model predicts for each row. */
+  v: Float32Array;
+  /** Milliseconds in the worker, text encoding and every U-Net call included. */
+  ms: number;
+}
+
+/** A predict request stopped early, by a cancel or a newer predict request. */
+export interface PredictCancelledEvent {
+  type: 'predict-cancelled';
+  id: number;
+}
+
 export type WorkerEvent =
   | PongEvent
   | WatchingEvent
+  | PredictionEvent
+  | PredictCancelledEvent
   | LoadProgressEvent
   | ReadyEvent
   | StepEvent
@@ -164,12 +206,16 @@ export type WorkerEvent =
 
 /** Buffers of an event to transfer rather than copy. */
 export function transferablesOf(event: WorkerEvent): Transferable[] {
+  if (event.type === 'prediction') return [event.v.buffer];
   if (event.type !== 'step') return [];
-  return [event.xt.buffer, event.eps.buffer, event.x0.buffer, ...(event.final ? [event.final.buffer] : [])];
+  const arrays = [event.xt, event.eps, event.x0, event.v, event.prev, event.noise, event.final, event.text?.ids, event.text?.context];
+  // final is prev on the last step: a buffer may be listed once only.
+  return [...new Set(arrays.flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])))];
 }
 
 /** Buffers of a request to transfer rather than copy (a generate request's start-point arrays, deduplicated). */
 export function requestTransferablesOf(request: WorkerRequest): Transferable[] {
+  if (request.type === 'predict') return [request.sample.buffer as ArrayBuffer];
   if (request.type !== 'generate') return [];
   const arrays = [request.init?.image, request.inpaint?.image, request.inpaint?.mask];
   return [...new Set(arrays.flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])))];

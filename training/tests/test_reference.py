@@ -1,4 +1,5 @@
 """The Python reference maths that the page's TypeScript must match: tokenizer, RNG, schedule, DDIM."""
+import json
 import math
 
 import numpy as np
@@ -119,3 +120,23 @@ def test_normals_batch_equals_one_generator_per_seed():
     batch = normals_batch(seeds, 301)  # odd count: the last pair's second value is dropped
     for row, s in zip(batch, seeds):
         assert np.array_equal(row, Mulberry32(s).normals(301))
+
+
+def test_build_records_which_words_come_from_captions():
+    tok = Tokenizer.build(["cat face", "Cat!"], extra=["kitten", "cat"])
+    assert sorted(tok.vocab) == ["cat", "face", "kitten"]
+    assert tok.caption_word_ids == sorted([tok.vocab["cat"], tok.vocab["face"]])
+    again = Tokenizer.from_json(json.loads(json.dumps(tok.to_json())))
+    assert again.caption_word_ids == tok.caption_word_ids
+    assert "caption_word_ids" not in Tokenizer({"cat": 259}).to_json()   # unknown stays unknown
+
+
+def test_loss_term_is_the_v_mse_and_its_eps_mse_is_alpha_bar_times_it():
+    from schedule import loss_term, v_target
+    rng = np.random.default_rng(0)
+    x0, eps, v_hat = np.tanh(rng.normal(size=(3, 8, 8))), rng.normal(size=(3, 8, 8)), rng.normal(size=(3, 8, 8))
+    ab = float(cosine_alphas_cumprod()[400])
+    assert loss_term(ab, x0, eps, v_target(ab, x0, eps))["mse_v"] < 1e-12
+    r = loss_term(ab, x0, eps, v_hat)
+    assert abs(r["mse_v"] - np.mean((v_hat - v_target(ab, x0, eps)) ** 2)) < 1e-12
+    assert abs(r["mse_eps"] / r["mse_v"] - ab) < 1e-5
