@@ -8,6 +8,7 @@ import { parseManifest } from './model/manifest.ts';
 import { applyUrlState, selectUrlState, useStore } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey } from './state/url-state.ts';
 import { backendFromQuery, InferenceClient, threadsFromQuery } from './worker/client.ts';
+import { fetchManifestJson, openModelCache } from './worker/model-files.ts';
 import type { WorkerEvent } from './worker/protocol.ts';
 
 /** Folder of manifest.json and the files it names (absolute URL, ends in '/'). */
@@ -66,12 +67,8 @@ export function stopGeneration(): void {
 /** The page's own copy of the manifest: the panels need samples, schedule and licences even when the models fail. */
 async function loadManifest(fromUrl: UrlKey[]) {
   try {
-    const response = await fetch(new URL('manifest.json', modelBase));
-    if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status} ${response.statusText}`.trim());
-    if (response.headers.get('content-type')?.includes('text/html')) {
-      throw new Error('manifest.json: not found (the server sent an HTML page instead)');
-    }
-    const manifest = parseManifest(await response.json());
+    // The same fetch as the worker's: the last good copy from Cache Storage when the network is down.
+    const manifest = parseManifest(await fetchManifestJson(modelBase, await openModelCache()));
     useStore.getState().setManifest(manifest);
     // The model's own defaults, for whatever the link did not set.
     const d = manifest.defaults;

@@ -9,15 +9,28 @@ import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
 import { rgbaToChw } from '../diffusion/image.ts';
 import { modelBase } from '../controller.ts';
+import type { SampleImage } from '../model/manifest.ts';
 import { useStore } from '../state/store.ts';
+import { loadFile, openModelCache } from '../worker/model-files.ts';
 import { drawChw } from './draw-chw.ts';
 import { SliderField } from './slider-field.tsx';
 
-/** Loads a sample PNG as [3, R, R] in [-1, 1], resized to the model's resolution. */
-async function loadSample(url: string, resolution: number): Promise<Float32Array> {
+/**
+ * Loads a sample PNG as [3, R, R] in [-1, 1], resized to the model's resolution. Its bytes are checked
+ * against the manifest (size and SHA-256) and cached like the model files, then decoded from a blob URL.
+ */
+async function loadSample(sample: SampleImage, resolution: number): Promise<Float32Array> {
+  const bytes = await loadFile(modelBase, sample, await openModelCache());
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
   const image = new Image();
   image.src = url;
-  await image.decode();
+  try {
+    await image.decode();
+  } catch {
+    throw new Error(`${sample.file}: not a readable image`);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
   const canvas = document.createElement('canvas');
   canvas.width = resolution;
   canvas.height = resolution;
@@ -48,12 +61,12 @@ export function ForwardPanel() {
 
   useEffect(() => {
     if (source.kind !== 'sample' || !samples[source.index]) return;
-    const file = samples[source.index].file;
+    const sample = samples[source.index];
     let live = true;
     setSampleError(null);
-    loadSample(new URL(file, modelBase).href, resolution).then(
+    loadSample(sample, resolution).then(
       (x0) => live && setSampleX0(x0),
-      () => live && setSampleError(`${file}: could not load the sample image`),
+      (err: unknown) => live && setSampleError(err instanceof Error ? err.message : `${sample.file}: could not load the sample image`),
     );
     return () => {
       live = false;
