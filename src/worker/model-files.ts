@@ -5,7 +5,7 @@
  * cached copy is checked again when read: a corrupt entry is dropped and fetched anew. Used by the worker
  * (manifest, tokenizer, ONNX files) and by the page (manifest, sample images).
  */
-import { MAX_FILE_BYTES, type Manifest } from '../model/manifest.ts';
+import type { Manifest } from '../model/manifest.ts';
 import { IntegrityError, verifyBytes, type FileIntegrity } from '../model/integrity.ts';
 
 /** Name of the Cache Storage cache; a new format gets a new name rather than reading old entries. */
@@ -47,10 +47,14 @@ export async function fetchManifestJson(base: string, cache: Cache | null): Prom
     if (!cached) throw new Error(`manifest.json: download failed (${messageOf(err)})`);
     return parseJson('manifest.json', new Uint8Array(await cached.arrayBuffer()));
   }
-  const bytes = await readBody(checkResponse(response, 'manifest.json'), 'manifest.json', null, null);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await checkResponse(response, 'manifest.json').arrayBuffer());
+  } catch (err) {
+    throw err instanceof Error && err.message.startsWith('manifest.json:') ? err : new Error(`manifest.json: download failed (${messageOf(err)})`);
+  }
   const json = parseJson('manifest.json', bytes);
-  // Kept only once it parsed; the caller validates it, and a copy that fails validation is never used offline
-  // without failing the same way.
+  // Cached once it parses as JSON; the caller validates the fields, so a bad copy fails offline as it did online.
   await cache?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'content-type': 'application/json' } })).catch(() => undefined);
   return json;
 }
@@ -91,7 +95,7 @@ export async function loadFile(base: string, spec: FileIntegrity, cache: Cache |
     }
   }
   const response = checkResponse(await fetchOrExplain(new URL(spec.file, base).href, spec.file), spec.file);
-  const bytes = await verifyBytes(spec, await readBody(response, spec.file, spec.bytes, onProgress ?? null));
+  const bytes = await verifyBytes(spec, await readBody(response, spec, onProgress));
   await cache?.put(key, new Response(bytes as Uint8Array<ArrayBuffer>)).catch(() => undefined); // a full disk only costs the next visit
   return bytes;
 }
@@ -123,48 +127,37 @@ function checkResponse(response: Response, file: string): Response {
 }
 
 /**
- * The body's bytes. With `total` (the manifest's size) the buffer is allocated once and a body that
- * runs past it stops at once; without it (manifest.json) the body is read whole, up to MAX_FILE_BYTES.
+ * The body's bytes, into one buffer of the manifest's size (bounded by parseManifest), with progress.
+ * A body that runs past that size stops at once; a short one comes back short for verifyBytes to name.
  */
-async function readBody(response: Response, file: string, total: number | null, onProgress: ProgressListener | null): Promise<Uint8Array> {
-  const limit = total ?? MAX_FILE_BYTES;
+async function readBody(response: Response, spec: FileIntegrity, onProgress?: ProgressListener): Promise<Uint8Array> {
+  const { file, bytes: total } = spec;
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(total ?? 0);
+    bytes = new Uint8Array(total);
   } catch (err) {
     throw new Error(`${file}: cannot allocate the ${total} bytes manifest.json gives (${messageOf(err)})`);
   }
-  const chunks: Uint8Array[] = [];
   let loaded = 0;
-  onProgress?.(file, 0, limit);
+  onProgress?.(file, 0, total);
   try {
     const reader = response.body!.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (loaded + value.length > limit) {
+      if (loaded + value.length > total) {
         await reader.cancel();
-        throw new IntegrityError(`${file}: larger than the ${limit} bytes manifest.json gives (stale or wrong file?)`);
+        throw new IntegrityError(`${file}: larger than the ${total} bytes manifest.json gives (stale or wrong file?)`);
       }
-      if (total === null) chunks.push(value);
-      else bytes.set(value, loaded);
+      bytes.set(value, loaded);
       loaded += value.length;
-      onProgress?.(file, loaded, limit);
+      onProgress?.(file, loaded, total);
     }
   } catch (err) {
     if (err instanceof IntegrityError) throw err;
     throw new Error(`${file}: download failed after ${loaded} bytes (${messageOf(err)})`);
   }
-  if (total === null) {
-    bytes = new Uint8Array(loaded);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    return bytes;
-  }
-  return loaded === total ? bytes : bytes.subarray(0, loaded); // verifyBytes names a short file
+  return bytes.subarray(0, loaded);
 }
 
 function messageOf(err: unknown): string {
