@@ -15,6 +15,7 @@ import { applyUrlState, selectUrlState, useStore, type StoreState } from './stat
 import { parseUrlState, serializeUrlState, type UrlKey, type UrlState } from './state/url-state.ts';
 import { backendFromQuery, InferenceClient, limitsFromQuery, threadsFromQuery } from './worker/client.ts';
 import type { PredictInput } from './worker/predict.ts';
+import { fetchManifestJson, openModelCache } from './worker/model-files.ts';
 import type { WorkerEvent } from './worker/protocol.ts';
 
 /** Folder of manifest.json and the files it names (absolute URL, ends in '/'). */
@@ -196,12 +197,8 @@ export function requestPrediction(input: PredictInput): Promise<{ v: Float32Arra
  */
 async function loadManifest(): Promise<boolean> {
   try {
-    const response = await fetch(new URL('manifest.json', modelBase));
-    if (!response.ok) throw new Error(`manifest.json: HTTP ${response.status} ${response.statusText}`.trim());
-    if (response.headers.get('content-type')?.includes('text/html')) {
-      throw new Error('manifest.json: not found (the server sent an HTML page instead)');
-    }
-    const manifest = parseManifest(await response.json());
+    // The same fetch as the worker's: the last good copy from Cache Storage when the network is down.
+    const manifest = parseManifest(await fetchManifestJson(modelBase, await openModelCache()));
     useStore.getState().setManifest(manifest);
     // A load already under way learns which files it must download (for the stall watchdog).
     client?.expectFiles([manifest.text_encoder.file, manifest.unet.file]);

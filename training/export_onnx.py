@@ -4,13 +4,12 @@
       --checkpoints training/checkpoints --data training/build
 
 Writes to --out: tokenizer.json, text_encoder.onnx, unet.onnx (weights stored fp16, computed fp32:
-see onnx_fp16.py), manifest.json, samples/*.png (real images for the forward-process view); with --checkpoints, also fp16 copies of clip.pt and unet.pt there
+see onnx_fp16.py), manifest.json (with the size and SHA-256 of every file it names), samples/*.png (real images for the forward-process view); with --checkpoints, also fp16 copies of clip.pt and unet.pt there
 (the weights later runs resume from). The manifest format is documented in docs/model-contract.md.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import shutil
 import sys
@@ -23,6 +22,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_clip, load_dataset, load_unet
 from mark_caption_words import caption_word_ids
+from manifest_files import file_entry as named_file_entry
 from onnx_fp16 import store_fp16
 from schedule import NUM_TRAIN_TIMESTEPS, cosine_alphas_cumprod
 
@@ -49,8 +49,8 @@ class ImageEncoderOnnx(torch.nn.Module):
 
 
 def file_entry(path: Path) -> dict:
-    data = path.read_bytes()
-    return {"file": path.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    """Name, size and SHA-256 of a file in the models folder (the page and CLI check both)."""
+    return named_file_entry(path.parent, path.name)
 
 
 def export_text_encoder(clip, tok, path: Path) -> dict:
@@ -110,7 +110,7 @@ def export_samples(dataset: tuple, out: Path) -> list[dict]:
         src = next(s for s in meta["sources"] if s["role"] == f"images ({meta['styles'][style[i]]} style)")
         rel = f"samples/{name.replace(' ', '-')}.png"
         Image.fromarray(images[i]).save(out / rel, optimize=True)
-        entries.append({"file": rel, "caption": name, "source": src["attribution"], "license": src["license"]})
+        entries.append({**named_file_entry(out, rel), "caption": name, "source": src["attribution"], "license": src["license"]})
     return entries
 
 
@@ -146,7 +146,7 @@ def main() -> None:
         "prediction_type": "v_prediction",
         "schedule": {"type": "cosine", "num_train_timesteps": NUM_TRAIN_TIMESTEPS,
                      "alphas_cumprod": [float(a) for a in cosine_alphas_cumprod()]},
-        "tokenizer": {"file": "tokenizer.json", "type": "word-fnv1a", "max_length": tok.max_length},
+        "tokenizer": {"type": "word-fnv1a", "max_length": tok.max_length, **file_entry(args.out / "tokenizer.json")},
         "text_encoder": text_entry,
         "unet": unet_entry,
         "image_encoder": image_entry,

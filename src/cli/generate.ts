@@ -2,13 +2,14 @@
  * Command-line generation with the shipped models, through the same pipeline as the page
  * (src/worker/pipeline.ts), on onnxruntime-node. Run `npm run generate -- --help`.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { chwToRgba } from '../diffusion/image.ts';
 import { generate, validateParams, type GenerateParams } from '../worker/pipeline.ts';
 import { matchScore } from '../worker/match.ts';
+import { writeFileAtomic } from './atomic-write.ts';
 import { ModelsDirError, openModels, readModelsDir } from './node-models.ts';
 import { encodeImagePng, settingsText } from '../export/png-file.ts';
 import { encodeTrajectoryGif, type GifStep } from '../export/trajectory-gif.ts';
@@ -21,10 +22,12 @@ Usage:
 
 Options:
   --prompt TEXT        text to draw (default: the manifest's, e.g. "cat face")
-  --out FILE           PNG to write (default: out.png); the settings are stored in its tEXt chunks
+  --out FILE           PNG to write (default: out.png), written whole or not at all; the settings are
+                       stored in its tEXt chunks
   --gif FILE           also write the run as an animated GIF (x_t | x̂0, one frame per step)
-  --prompts-file FILE  one prompt per line; writes DIR/001.png for line 1, 002.png for line 2, ...
-                       An empty line gives the unconditional image. Every line uses the same seed.
+  --prompts-file FILE  UTF-8 text, one prompt per line; writes DIR/001.png for line 1, 002.png for
+                       line 2, ... An empty line gives the unconditional image (a file with no prompt
+                       at all is refused). Every line uses the same seed.
   --out-dir DIR        folder for --prompts-file output (created if missing)
   --seed N             noise seed, integer 0..4294967295 (default: manifest)
   --steps N            DDIM steps, 1..T (default: manifest)
@@ -34,15 +37,68 @@ Options:
   --eta X              DDIM's eta, 0..1 (0 = deterministic, the default)
   --negative-prompt T  text to steer away from (the unconditional branch of guidance)
   --guidance-rescale X guidance rescale phi, 0..1 (default: 0, off; ~0.7 tames high guidance)
-  --models DIR         folder with manifest.json, tokenizer.json and the .onnx files
-                       (default: public/models)
+  --models DIR         folder with manifest.json, tokenizer.json and the .onnx files, each checked
+                       against its size and SHA-256 in manifest.json (default: public/models);
+                       image_encoder.onnx is optional: without it there is no match score
   --threads N          onnxruntime intra-op threads (default: onnxruntime's choice)
   -h, --help           show this help
 
-Exit codes: 0 done, 1 failed while generating, 2 bad flags or missing/invalid models.`;
+Exit codes:
+  0  done
+  1  failed while running: the runtime failed, or a PNG could not be written (full disk); a PNG is
+     either complete or absent, never truncated
+  2  bad input, found before generating: unknown or invalid flags, a prompts file that is missing, a
+     folder, empty or not UTF-8 text, an --out that is a folder or cannot be written, a models folder
+     with missing, changed (size or SHA-256) or invalid files`;
 
-/** A problem with the command line: exit code 2, as for a ModelsDirError (the models folder). */
+/** Bad input (flags, prompts file, output path): exit code 2, as for a ModelsDirError (the models folder). */
 class UsageError extends Error {}
+
+/**
+ * The prompts of a --prompts-file, one per line. Refuses, naming the path, a missing file, a folder,
+ * a file with no prompt, and binary data (a NUL byte, or bytes that are not UTF-8).
+ */
+function readPromptsFile(file: string): string[] {
+  let bytes: Buffer;
+  try {
+    if (statSync(file).isDirectory()) throw new UsageError(`--prompts-file: ${file} is a folder, not a text file`);
+    bytes = readFileSync(file);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`--prompts-file: no such file: ${file}`);
+    throw new UsageError(`--prompts-file: cannot read ${file} (${(error as Error).message})`);
+  }
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) throw new UsageError(`--prompts-file: ${file} is binary, not text (a NUL byte at offset ${nul})`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`--prompts-file: ${file} is not UTF-8 text`);
+  }
+  if (text.trim() === '') throw new UsageError(`--prompts-file: ${file} is empty (no prompts; use --prompt "" for the unconditional image)`);
+  return text.replace(/\r?\n$/, '').split(/\r?\n/);
+}
+
+/**
+ * Makes sure every output can be written before any generation starts: no output path is a folder,
+ * its folder exists (created if missing, as --out-dir promises) and is writable.
+ */
+function checkOutputs(outs: string[], flag: '--out' | '--out-dir' | '--gif'): void {
+  for (const out of outs) {
+    const folder = dirname(resolve(out));
+    if (existsSync(out) && statSync(out).isDirectory()) {
+      throw new UsageError(`${flag}: ${out} is a folder; give a file name such as ${join(out, 'out.png')}`);
+    }
+    try {
+      mkdirSync(folder, { recursive: true });
+      accessSync(folder, constants.W_OK);
+    } catch (error) {
+      throw new UsageError(`${flag}: cannot write into ${folder} (${(error as Error).message})`);
+    }
+  }
+}
 
 interface Options {
   /** Images to make; prompt undefined means the manifest's default prompt. */
@@ -126,8 +182,7 @@ function parseOptions(argv: string[]): Options | null {
     }
     if (values['out-dir'] === undefined) throw new UsageError('--prompts-file needs --out-dir');
     if (values.gif !== undefined) throw new UsageError('--gif works with a single --prompt, not --prompts-file');
-    if (!existsSync(file)) throw new UsageError(`--prompts-file: no such file: ${file}`);
-    const lines = readFileSync(file, 'utf8').replace(/\r?\n$/, '').split(/\r?\n/);
+    const lines = readPromptsFile(file);
     const digits = Math.max(3, String(lines.length).length);
     options.jobs = lines.map((prompt, i) => ({
       prompt,
@@ -137,6 +192,8 @@ function parseOptions(argv: string[]): Options | null {
     if (values['out-dir'] !== undefined) throw new UsageError('--out-dir needs --prompts-file');
     options.jobs = [{ prompt: values.prompt, out: values.out ?? 'out.png' }];
   }
+  checkOutputs(options.jobs.map((job) => job.out), file === undefined ? '--out' : '--out-dir');
+  if (options.gif !== undefined) checkOutputs([options.gif], '--gif');
   return options;
 }
 
@@ -168,7 +225,7 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--${message}`);
   }
   const sessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
-  const models = await openModels(ort, options.modelsDir, manifest, tokenizer, sessionOptions);
+  const models = await openModels(ort, options.modelsDir, manifest, tokenizer, sessionOptions, (why) => console.error(`note: ${why}`));
   console.log(`${manifest.name}: loaded from ${options.modelsDir} in ${((performance.now() - loadStart) / 1000).toFixed(2)} s`);
   const extras = [base.eta ? `eta ${base.eta}` : '', base.guidanceRescale ? `rescale ${base.guidanceRescale}` : '',
     base.negativePrompt ? `negative ${JSON.stringify(base.negativePrompt)}` : ''].filter(Boolean);
@@ -187,11 +244,9 @@ async function main(argv: string[]): Promise<number> {
     const seconds = (performance.now() - start) / 1000;
     const side = manifest.resolution;
     const text = settingsText({ ...base, prompt: params.prompt, model: manifest.name });
-    mkdirSync(dirname(resolve(job.out)), { recursive: true });
-    writeFileSync(job.out, encodeImagePng(chwToRgba(image!, side, side), side, side, { text }));
+    writeFileAtomic(job.out, encodeImagePng(chwToRgba(image!, side, side), side, side, { text }));
     if (options.gif) {
-      mkdirSync(dirname(resolve(options.gif)), { recursive: true });
-      writeFileSync(options.gif, encodeTrajectoryGif(gifSteps, side));
+      writeFileAtomic(options.gif, encodeTrajectoryGif(gifSteps, side));
       console.log(`${options.gif}  ${gifSteps.length} frames`);
     }
     const perStep = ((seconds * 1000) / params.steps).toFixed(0);

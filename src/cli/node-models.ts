@@ -5,10 +5,11 @@
  * pass in their runtime so neither loads the other's.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as OrtNode from 'onnxruntime-node';
-import { checkIoSpec, contextShape, parseManifest, type Manifest, type ModelSpec } from '../model/manifest.ts';
+import { checkDigest, checkSize, type FileIntegrity } from '../model/integrity.ts';
+import { checkIoSpec, contextShape, parseManifest, type Manifest } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
 import { normaliseRows } from '../worker/match.ts';
 import type { Models, Scorer } from '../worker/pipeline.ts';
@@ -19,42 +20,54 @@ export type Ort = Pick<typeof OrtNode, 'InferenceSession' | 'Tensor'>;
 /** A models folder with a missing, unreadable or mismatched file (the caller's fault, not the run's). */
 export class ModelsDirError extends Error {}
 
-/** Reads and checks a model file against the manifest's size and SHA-256. */
-export function readModelFile(dir: string, spec: ModelSpec): Uint8Array {
+/**
+ * Reads a file the manifest names and checks it against the manifest's size (before reading it) and
+ * SHA-256, with the page's checks and messages (src/model/integrity.ts). Throws ModelsDirError.
+ */
+export function readModelFile(dir: string, spec: FileIntegrity): Uint8Array {
   const path = join(dir, spec.file);
   if (!existsSync(path)) throw new ModelsDirError(`${spec.file}: missing in ${dir}`);
-  const bytes = readFileSync(path);
-  if (bytes.length !== spec.bytes) {
-    throw new ModelsDirError(`${spec.file}: ${bytes.length} bytes, manifest.json says ${spec.bytes}`);
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new ModelsDirError(`${spec.file}: not a file in ${dir}`);
+    checkSize(spec, stat.size);
+    const bytes = readFileSync(path);
+    checkDigest(spec, createHash('sha256').update(bytes).digest('hex'));
+    return bytes;
+  } catch (error) {
+    throw error instanceof ModelsDirError ? error : new ModelsDirError((error as Error).message);
   }
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  if (sha !== spec.sha256) throw new ModelsDirError(`${spec.file}: sha256 ${sha}, manifest.json says ${spec.sha256}`);
-  return bytes;
 }
 
-function readJson(dir: string, file: string): unknown {
-  const path = join(dir, file);
-  if (!existsSync(path)) throw new ModelsDirError(`${file}: missing in ${dir}`);
+function parseJsonFile(file: string, text: string): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw new ModelsDirError(`${file}: not valid JSON (${(error as Error).message})`);
   }
 }
 
-/** Reads and validates manifest.json and the tokenizer of an existing folder; throws ModelsDirError. */
+/**
+ * Reads and validates manifest.json and the tokenizer (checked against its size and SHA-256) of an
+ * existing folder; throws ModelsDirError.
+ */
 export function readModelsDir(dir: string): { manifest: Manifest; tokenizer: Tokenizer } {
   try {
-    const manifest = parseManifest(readJson(dir, 'manifest.json'));
-    return { manifest, tokenizer: Tokenizer.fromJson(readJson(dir, manifest.tokenizer.file)) };
+    const manifestPath = join(dir, 'manifest.json');
+    if (!existsSync(manifestPath)) throw new ModelsDirError(`manifest.json: missing in ${dir}`);
+    const manifest = parseManifest(parseJsonFile('manifest.json', readFileSync(manifestPath, 'utf8')));
+    const tokenizerText = new TextDecoder().decode(readModelFile(dir, manifest.tokenizer));
+    return { manifest, tokenizer: Tokenizer.fromJson(parseJsonFile(manifest.tokenizer.file, tokenizerText)) };
   } catch (error) {
     throw error instanceof ModelsDirError ? error : new ModelsDirError((error as Error).message);
   }
 }
 
 /**
- * Opens both ONNX files of `dir` with `sessionOptions`, checks them against the manifest and wraps
- * them as pipeline Models. Bad files throw ModelsDirError; a runtime failure throws as it comes.
+ * Opens the ONNX files of `dir` with `sessionOptions`, checks them against the manifest and wraps
+ * them as pipeline Models. Bad text encoder or U-Net files throw ModelsDirError; a runtime failure
+ * throws as it comes. The image encoder is optional, as in the page: when it is missing or bad the
+ * models come without a scorer and `onScorerOff` hears why.
  */
 export async function openModels(
   ort: Ort,
@@ -62,6 +75,7 @@ export async function openModels(
   manifest: Manifest,
   tokenizer: Tokenizer,
   sessionOptions: OrtNode.InferenceSession.SessionOptions,
+  onScorerOff: (why: string) => void = () => {},
 ): Promise<Models> {
   const textSession = await ort.InferenceSession.create(readModelFile(dir, manifest.text_encoder), sessionOptions);
   const unetSession = await ort.InferenceSession.create(readModelFile(dir, manifest.unet), sessionOptions);
@@ -76,13 +90,19 @@ export async function openModels(
   const { channels: C, resolution: R } = manifest;
   let scorer: Scorer | undefined;
   const imageSpec = manifest.image_encoder;
+  let imageSession: OrtNode.InferenceSession | null = null;
   if (imageSpec) {
-    const imageSession = await ort.InferenceSession.create(readModelFile(dir, imageSpec), sessionOptions);
     try {
+      imageSession = await ort.InferenceSession.create(readModelFile(dir, imageSpec), sessionOptions);
       checkIoSpec(imageSpec.file, imageSpec, imageSession);
     } catch (error) {
-      throw new ModelsDirError((error as Error).message);
+      await imageSession?.release();
+      imageSession = null;
+      onScorerOff(`match score off: ${(error as Error).message}`);
     }
+  }
+  if (imageSpec && imageSession) {
+    const session = imageSession;
     const E = imageSpec.embedDim;
     scorer = {
       async embedText(ids, batch) {
@@ -90,7 +110,7 @@ export async function openModels(
         return normaliseRows(new Float32Array(out.pooled.data as Float32Array), E); // [B, E]
       },
       async embedImage(pixels, batch) {
-        const out = await imageSession.run({ pixels: new ort.Tensor('float32', pixels, [batch, C, R, R]) });
+        const out = await session.run({ pixels: new ort.Tensor('float32', pixels, [batch, C, R, R]) });
         return out.embedding.data as Float32Array; // [B, E], unit length
       },
     };

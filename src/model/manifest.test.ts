@@ -31,7 +31,10 @@ describe('parseManifest', () => {
     ['table of 1', (m) => (m.schedule.alphas_cumprod[0] = 1), 'manifest.json: schedule.alphas_cumprod[0] must be a number in [0, 1), got 1'],
     ['table order', (m) => (m.schedule.alphas_cumprod[5] = 0.9999), 'manifest.json: schedule.alphas_cumprod[5] = 0.9999 is above the previous value'],
     ['tokenizer type', (m) => (m.tokenizer.type = 'bpe'), 'manifest.json: tokenizer.type must be "word-fnv1a", got "bpe"'],
-    ['file path', (m) => (m.unet.file = '../unet.onnx'), 'manifest.json: unet.file must be a relative file name, got "../unet.onnx"'],
+    ['file path', (m) => (m.unet.file = '../unet.onnx'), 'manifest.json: unet.file must be a plain file name (letters, digits, \'.\', \'_\', \'-\'; at most one folder, no \'..\', \'\\\', \':\' or \'//\'), got "../unet.onnx"'],
+    ['tokenizer hash', (m) => delete m.tokenizer.sha256, 'manifest.json: tokenizer.sha256 must be a string, got undefined'],
+    ['tokenizer size', (m) => delete m.tokenizer.bytes, 'manifest.json: tokenizer.bytes must be an integer in 1..1073741824, got undefined'],
+    ['sample hash', (m) => (m.samples[0].sha256 = 'x'), 'manifest.json: samples[0].sha256 must be 64 lower-case hex digits, got "x"'],
     ['sha256', (m) => (m.unet.sha256 = 'abc'), 'manifest.json: unet.sha256 must be 64 lower-case hex digits, got "abc"'],
     ['dtype', (m) => (m.unet.inputs[1].dtype = 'double'), "manifest.json: unet.inputs[1].dtype must be one of float32, int32, int64, float16, got \"double\""],
     ['missing input', (m) => m.unet.inputs.splice(1, 1), "manifest.json: unet.inputs must include 'timestep' [batch] float32, has [\"sample\",\"encoder_hidden_states\"]"],
@@ -51,6 +54,31 @@ describe('parseManifest', () => {
   for (const [name, edit, message] of cases.slice(1)) {
     it(`rejects a bad ${name}`, () => expect(() => parseManifest(broken(edit))).toThrow(message));
   }
+  // Issue 10: a backslash name passed the old deny-list and made the page fetch from, and link to, another host.
+  it('refuses file names that could leave the models folder, naming the field', () => {
+    const names = ['\\\\evil.example\\cat.png', '\\\\evil.example/cat.png', '//evil.example/x.onnx', 'https://evil.example/u.onnx',
+      '/unet.onnx', 'samples/../../unet.onnx', 'a/b/c.png', '.hidden', 'unet.onnx?x=1', 'un%2e.onnx', 'unet.onnx ', ''];
+    for (const name of names) {
+      expect(() => parseManifest(broken((m) => (m.samples[0].file = name))), name).toThrow(
+        `manifest.json: samples[0].file must be a plain file name`,
+      );
+    }
+    expect(() => parseManifest(broken((m) => (m.model_card = '\\\\evil.example\\card.md')))).toThrow('manifest.json: model_card must be a plain file name');
+    expect(() => parseManifest(broken((m) => (m.tokenizer.file = 'C:tokenizer.json')))).toThrow('manifest.json: tokenizer.file must be a plain file name');
+    for (const name of ['unet.onnx', 'samples/cat-face.png', 'a_b-1.2.json']) {
+      expect(() => parseManifest(broken((m) => (m.samples[0].file = name))), name).not.toThrow();
+    }
+  });
+
+  // Issue 10: unet.bytes = 2^40 reached `new Uint8Array(2 ** 40)` and threw "Invalid typed array length".
+  it('refuses a size above 1 GiB before anything allocates it, naming the file and manifest.json', () => {
+    expect(() => parseManifest(broken((m) => (m.unet.bytes = 2 ** 40)))).toThrow(
+      'manifest.json: unet.bytes = 1099511627776 for unet.onnx is over the 1073741824-byte (1 GiB) limit for one file',
+    );
+    expect(() => parseManifest(broken((m) => (m.tokenizer.bytes = 1e300)))).toThrow('manifest.json: tokenizer.bytes = 1e+300 for tokenizer.json is over');
+    expect(() => parseManifest(broken((m) => (m.unet.bytes = 2 ** 30)))).not.toThrow();
+  });
+
   it('rejects a non-object', () => {
     expect(() => parseManifest([])).toThrow('manifest.json: (root) must be an object, got []');
   });

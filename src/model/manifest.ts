@@ -5,6 +5,7 @@
  * never a silent default.
  */
 import type { NoiseSchedule } from '../diffusion/schedule.ts';
+import type { FileIntegrity } from './integrity.ts';
 
 /** One model input or output: a dimension is a size or a symbolic name such as "batch". */
 export interface IoSpec {
@@ -13,14 +14,8 @@ export interface IoSpec {
   shape: (number | string)[];
 }
 
-/** An ONNX file and its inputs and outputs. */
-export interface ModelSpec {
-  /** File name relative to the models directory. */
-  file: string;
-  /** File size in bytes. */
-  bytes: number;
-  /** Lower-case hex SHA-256 of the file. */
-  sha256: string;
+/** An ONNX file (name, size and SHA-256, see FileIntegrity) and its inputs and outputs. */
+export interface ModelSpec extends FileIntegrity {
   inputs: IoSpec[];
   outputs: IoSpec[];
 }
@@ -33,7 +28,6 @@ export interface UnetSpec extends ModelSpec {
   gflops_per_image: number;
 }
 
-/** A shipped sample image and its caption. */
 /**
  * The CLIP image encoder (optional): pixels [B, 3, H, W] in [-1, 1] -> unit-length embedding [B, E],
  * comparable by cosine with the text encoder's `pooled` output [B, E] (normalised).
@@ -43,8 +37,8 @@ export interface ImageEncoderSpec extends ModelSpec {
   embedDim: number;
 }
 
-export interface SampleImage {
-  file: string;
+/** A shipped sample image (name, size and SHA-256) and its caption. */
+export interface SampleImage extends FileIntegrity {
   caption: string;
   /** Where the training image of this concept came from (attribution). */
   source?: string;
@@ -72,7 +66,7 @@ export interface Manifest {
   channels: 3;
   prediction_type: 'v_prediction';
   schedule: NoiseSchedule;
-  tokenizer: { file: string; type: 'word-fnv1a'; max_length: number };
+  tokenizer: TokenizerSpec;
   text_encoder: ModelSpec;
   unet: UnetSpec;
   /** Present when the model ships an image encoder: the page scores how well x̂0 matches the prompt. */
@@ -86,6 +80,26 @@ export interface Manifest {
   metrics: Record<string, unknown>;
   model_card: string;
 }
+
+/** tokenizer.json (name, size and SHA-256) and how it tokenizes. */
+export interface TokenizerSpec extends FileIntegrity {
+  type: 'word-fnv1a';
+  /** Tokens per prompt, L. */
+  max_length: number;
+}
+
+/**
+ * The most bytes one file may have (1 GiB). The page allocates a file's buffer from the manifest's
+ * size before downloading it, so a bound here turns an absurd size into a clear error, not a RangeError.
+ */
+export const MAX_FILE_BYTES = 2 ** 30;
+
+/**
+ * A file name the page and CLI accept: a plain name, optionally inside one folder ("samples/x.png").
+ * Each part starts with a letter or digit and holds only letters, digits, '.', '_' and '-': no
+ * absolute paths, no "..", no backslashes, no "//" or ':' (a URL or another host), no '%' escapes.
+ */
+export const FILE_NAME = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,127}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** The size of the text encoder's hidden states and the U-Net's context, [B, L, D]. */
 export interface ContextShape {
@@ -128,11 +142,27 @@ function string(value: unknown, path: string): string {
 
 function fileName(value: unknown, path: string): string {
   const name = string(value, path);
-  // Relative, inside the models directory: no absolute paths, no "..", no URLs.
-  if (name === '' || name.startsWith('/') || name.split('/').includes('..') || name.includes(':')) {
-    throw new ManifestError(`${path} must be a relative file name, got ${show(value)}`);
+  // An allow-list, not a deny-list: resolved against the models URL, anything else could leave it.
+  if (!FILE_NAME.test(name)) {
+    throw new ManifestError(
+      `${path} must be a plain file name (letters, digits, '.', '_', '-'; at most one folder, no '..', '\\', ':' or '//'), got ${show(value)}`,
+    );
   }
   return name;
+}
+
+/** `file`, `bytes` (1..MAX_FILE_BYTES) and `sha256` of one file entry at `path`. */
+function fileEntry(value: unknown, path: string): FileIntegrity {
+  const m = object(value, path);
+  const file = fileName(m.file, `${path}.file`);
+  const bytes = m.bytes;
+  if (typeof bytes === 'number' && Number.isInteger(bytes) && bytes > MAX_FILE_BYTES) {
+    throw new ManifestError(`${path}.bytes = ${bytes} for ${file} is over the ${MAX_FILE_BYTES}-byte (1 GiB) limit for one file`);
+  }
+  integer(bytes, `${path}.bytes`, 1, MAX_FILE_BYTES);
+  const sha256 = string(m.sha256, `${path}.sha256`);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ManifestError(`${path}.sha256 must be 64 lower-case hex digits, got ${show(sha256)}`);
+  return { file, bytes: bytes as number, sha256 };
 }
 
 function number(value: unknown, path: string, min = -Infinity, max = Infinity): number {
@@ -194,12 +224,8 @@ function parseIo(value: unknown, path: string): IoSpec {
 
 function parseModel(value: unknown, path: string): ModelSpec {
   const m = object(value, path);
-  const sha256 = string(m.sha256, `${path}.sha256`);
-  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new ManifestError(`${path}.sha256 must be 64 lower-case hex digits, got ${show(sha256)}`);
   return {
-    file: fileName(m.file, `${path}.file`),
-    bytes: integer(m.bytes, `${path}.bytes`, 1),
-    sha256,
+    ...fileEntry(m, path),
     inputs: array(m.inputs, `${path}.inputs`).map((io, i) => parseIo(io, `${path}.inputs[${i}]`)),
     outputs: array(m.outputs, `${path}.outputs`).map((io, i) => parseIo(io, `${path}.outputs[${i}]`)),
   };
@@ -233,8 +259,8 @@ export function parseManifest(json: unknown): Manifest {
   const T = schedule.num_train_timesteps;
 
   const tok = object(m.tokenizer, 'tokenizer');
-  const tokenizer = {
-    file: fileName(tok.file, 'tokenizer.file'),
+  const tokenizer: TokenizerSpec = {
+    ...fileEntry(tok, 'tokenizer'),
     type: literal(tok.type, 'word-fnv1a' as const, 'tokenizer.type'),
     max_length: integer(tok.max_length, 'tokenizer.max_length', 3, 4096),
   };
@@ -286,7 +312,7 @@ export function parseManifest(json: unknown): Manifest {
   const samples = array(m.samples, 'samples').map((value, i) => {
     const s = object(value, `samples[${i}]`);
     const sample: SampleImage = {
-      file: fileName(s.file, `samples[${i}].file`),
+      ...fileEntry(s, `samples[${i}]`),
       caption: string(s.caption, `samples[${i}].caption`),
     };
     if (s.source !== undefined) sample.source = string(s.source, `samples[${i}].source`);

@@ -18,7 +18,7 @@ export function fakeManifestJson(resolution = 8, width = 4): Record<string, any>
     channels: 3,
     prediction_type: 'v_prediction',
     schedule: { type: 'cosine', num_train_timesteps: 1000, alphas_cumprod: Array.from(cosineAlphasCumprod(1000)) },
-    tokenizer: { file: 'tokenizer.json', type: 'word-fnv1a', max_length: 16 },
+    tokenizer: { file: 'tokenizer.json', bytes: 1, sha256: 'c'.repeat(64), type: 'word-fnv1a', max_length: 16 },
     text_encoder: {
       file: 'text_encoder.onnx', bytes: 1, sha256: 'a'.repeat(64),
       inputs: [io('input_ids', 'int32', ['batch', 16])],
@@ -32,7 +32,7 @@ export function fakeManifestJson(resolution = 8, width = 4): Record<string, any>
     },
     uncond_prompt: '',
     defaults: { steps: 30, guidance: 4, seed: 1, prompt: 'cat face' },
-    samples: [{ file: 'samples/cat-face.png', caption: 'cat face', source: 'fake' }],
+    samples: [{ file: 'samples/cat-face.png', bytes: 1, sha256: 'd'.repeat(64), caption: 'cat face', source: 'fake' }],
     data: { sources: [{ package: 'p', version: '1.0.0', license: 'MIT', attribution: 'a' }], images: 1, concepts: 1 },
     training: { hardware: 'none' },
     metrics: {},

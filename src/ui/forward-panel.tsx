@@ -9,29 +9,12 @@ import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
 import { logSnrOf, samplerTimesteps } from '../diffusion/schedule-curves.ts';
-import { rgbaToChw } from '../diffusion/image.ts';
-import { modelBase } from '../controller.ts';
 import { shownIndex } from '../state/timeline-slice.ts';
 import { useStore } from '../state/store.ts';
 import { imageFromFile } from '../media/upload-image.ts';
+import { loadSample } from './load-sample.ts';
 import { drawChw } from './draw-chw.ts';
 import { ScheduleChart, type ScheduleView } from './schedule-chart.tsx';
-
-/** Loads a sample PNG as [3, R, R] in [-1, 1], resized to the model's resolution. */
-async function loadSample(url: string, resolution: number): Promise<Float32Array> {
-  const image = new Image();
-  image.src = url;
-  await image.decode();
-  const canvas = document.createElement('canvas');
-  canvas.width = resolution;
-  canvas.height = resolution;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
-  // Transparent emoji backgrounds become white, as in training.
-  ctx.fillStyle = '#fff';
-  ctx.fillRect(0, 0, resolution, resolution);
-  ctx.drawImage(image, 0, 0, resolution, resolution);
-  return rgbaToChw(ctx.getImageData(0, 0, resolution, resolution).data, resolution, resolution);
-}
 
 /** Half the width of the Timestep slider's thumb (styles.css .track-slider), px. */
 const THUMB_HALF = 8;
@@ -60,12 +43,12 @@ export function ForwardPanel() {
 
   useEffect(() => {
     if (source.kind !== 'sample' || !samples[source.index]) return;
-    const file = samples[source.index].file;
+    const sample = samples[source.index];
     let live = true;
     setSampleError(null);
-    loadSample(new URL(file, modelBase).href, resolution).then(
+    loadSample(sample, resolution).then(
       (x0) => live && setSampleX0(x0),
-      () => live && setSampleError(`${file}: could not load the sample image`),
+      (err: unknown) => live && setSampleError(err instanceof Error ? err.message : `${sample.file}: could not load the sample image`),
     );
     return () => {
       live = false;

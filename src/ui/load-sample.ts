@@ -1,15 +1,30 @@
 /** Loads a manifest sample image for the views that start from one (forward process, training view). */
+import { modelBase } from '../controller.ts';
 import { rgbaToChw } from '../diffusion/image.ts';
+import type { SampleImage } from '../model/manifest.ts';
+import { loadFile, openModelCache } from '../worker/model-files.ts';
 
-/** Loads a sample PNG as [3, R, R] in [-1, 1], resized to the model's resolution, composited on white as in training. */
-export async function loadSample(url: string, resolution: number): Promise<Float32Array> {
+/**
+ * Loads a sample PNG as [3, R, R] in [-1, 1], resized to the model's resolution. Its bytes are checked
+ * against the manifest (size and SHA-256) and cached like the model files, then decoded from a blob URL.
+ */
+export async function loadSample(sample: SampleImage, resolution: number): Promise<Float32Array> {
+  const bytes = await loadFile(modelBase, sample, await openModelCache());
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
   const image = new Image();
   image.src = url;
-  await image.decode();
+  try {
+    await image.decode();
+  } catch {
+    throw new Error(`${sample.file}: not a readable image`);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
   const canvas = document.createElement('canvas');
   canvas.width = resolution;
   canvas.height = resolution;
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+  // Transparent emoji backgrounds become white, as in training.
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, resolution, resolution);
   ctx.drawImage(image, 0, 0, resolution, resolution);

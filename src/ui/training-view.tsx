@@ -5,7 +5,7 @@
  * (train.py: mean((v̂ − v)²), unweighted). "Sweep" plots that term against t, with and without the prompt.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { modelBase, requestPrediction } from '../controller.ts';
+import { requestPrediction } from '../controller.ts';
 import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
@@ -68,7 +68,7 @@ export function TrainingView() {
   useEffect(() => {
     if (source.kind !== 'sample' || !samples[source.index]) return;
     let live = true;
-    loadSample(new URL(samples[source.index].file, modelBase).href, R).then(
+    loadSample(samples[source.index], R).then(
       (x) => live && setSampleX0(x),
       () => live && setError(`${samples[source.index].file}: could not load the sample image`),
     );

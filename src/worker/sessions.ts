@@ -1,6 +1,6 @@
 /**
- * The only module that imports onnxruntime-web. Downloads the models named by manifest.json (with
- * progress, checked against the manifest's byte counts and SHA-256), picks an execution provider
+ * The only module that imports onnxruntime-web. Gets the files named by manifest.json through
+ * model-files.ts (progress, size and SHA-256 checks, Cache Storage), picks an execution provider
  * (WebGPU when a real adapter works, else WASM with threads when cross-origin isolated), checks each
  * session's inputs and outputs against the manifest, and wraps the sessions as the pipeline's
  * `Models` functions.
@@ -10,6 +10,7 @@ import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type M
 import { Tokenizer } from '../text/tokenizer.ts';
 import { normaliseRows } from './match.ts';
 import { fetchRuntime } from './runtime-files.ts';
+import { evictStale, fetchManifestJson, loadFile, openModelCache, parseJson } from './model-files.ts';
 import type { Models, Scorer } from './pipeline.ts';
 import type { Backend, BackendPreference } from './protocol.ts';
 
@@ -38,13 +39,17 @@ export interface LoadedModels {
   scorer: { available: boolean; note: string };
 }
 
-/** Downloads, verifies and opens the models. Throws "<file>: <what went wrong>" errors. */
+/** Downloads (or reads from the cache), verifies and opens the models. Throws "<file>: <what went wrong>" errors. */
 export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   // The runtime downloads alongside the manifest and models rather than after them.
   const runtime = fetchRuntime(options.ortBase, options.onProgress);
   runtime.catch(() => undefined); // awaited below; a failure before that must not be "unhandled"
-  const manifest = parseManifest(await fetchJson(options.modelBase, 'manifest.json'));
-  const tokenizer = Tokenizer.fromJson(await fetchJson(options.modelBase, manifest.tokenizer.file));
+  const base = options.modelBase;
+  const cache = await openModelCache();
+  const manifest = parseManifest(await fetchManifestJson(base, cache));
+  await evictStale(cache, base, manifest);
+  const tokenizerSpec = manifest.tokenizer;
+  const tokenizer = Tokenizer.fromJson(parseJson(tokenizerSpec.file, await loadFile(base, tokenizerSpec, cache)));
   if (tokenizer.maxLength !== manifest.tokenizer.max_length) {
     throw new Error(
       `${manifest.tokenizer.file}: max_length ${tokenizer.maxLength} differs from manifest.json's ${manifest.tokenizer.max_length}`,
@@ -53,10 +58,10 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   const imageSpec = manifest.image_encoder;
   const [wasmBinary, textBytes, unetBytes, imageBytes] = await Promise.all([
     runtime,
-    fetchModel(options.modelBase, manifest.text_encoder, options.onProgress),
-    fetchModel(options.modelBase, manifest.unet, options.onProgress),
+    loadFile(base, manifest.text_encoder, cache, options.onProgress),
+    loadFile(base, manifest.unet, cache, options.onProgress),
     // Optional: without it the page only loses the match score, so its failure is a note, not an error.
-    imageSpec ? fetchModel(options.modelBase, imageSpec, options.onProgress).catch((err: unknown) => messageOf(err)) : null,
+    imageSpec ? loadFile(base, imageSpec, cache, options.onProgress).catch((err: unknown) => messageOf(err)) : null,
   ]);
 
   const wanted = options.threads || Math.min(navigator.hardwareConcurrency || 1, 4);
@@ -279,68 +284,6 @@ function scorerOf(manifest: Manifest, spec: ImageEncoderSpec, sessions: Sessions
 
 function expectLength(file: string, input: string, got: number, want: number) {
   if (got !== want) throw new Error(`${file}: input '${input}' needs ${want} values, got ${got}`);
-}
-
-async function fetchJson(base: string, file: string): Promise<unknown> {
-  const response = await fetchOk(base, file);
-  try {
-    return await response.json();
-  } catch (err) {
-    throw new Error(`${file}: not valid JSON (${messageOf(err)})`);
-  }
-}
-
-async function fetchOk(base: string, file: string): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(new URL(file, base));
-  } catch (err) {
-    throw new Error(`${file}: download failed (${messageOf(err)})`);
-  }
-  if (!response.ok) throw new Error(`${file}: HTTP ${response.status} ${response.statusText}`.trim());
-  // Static hosts with an SPA fallback answer a missing file with index.html and status 200.
-  if (response.headers.get('content-type')?.includes('text/html')) {
-    throw new Error(`${file}: not found (the server sent an HTML page instead)`);
-  }
-  return response;
-}
-
-/** The file's bytes, streamed with progress and checked against the manifest's size and hash. */
-async function fetchModel(base: string, spec: ModelSpec, onProgress: LoadOptions['onProgress']): Promise<Uint8Array> {
-  const response = await fetchOk(base, spec.file);
-  const total = spec.bytes;
-  const bytes = new Uint8Array(total);
-  let loaded = 0;
-  onProgress(spec.file, 0, total);
-  try {
-    const reader = response.body!.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (loaded + value.length > total) {
-        await reader.cancel();
-        throw new Error(`${spec.file}: larger than the ${total} bytes manifest.json gives (stale or wrong file?)`);
-      }
-      bytes.set(value, loaded);
-      loaded += value.length;
-      onProgress(spec.file, loaded, total);
-    }
-  } catch (err) {
-    if (err instanceof Error && err.message.startsWith(`${spec.file}:`)) throw err;
-    throw new Error(`${spec.file}: download failed after ${loaded} bytes (${messageOf(err)})`);
-  }
-  if (loaded !== total) {
-    throw new Error(`${spec.file}: expected ${total} bytes (manifest.json), got ${loaded} (truncated or stale file?)`);
-  }
-  // crypto.subtle exists only in secure contexts; the served page (localhost or https) is one.
-  if (crypto.subtle) {
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-    if (hex !== spec.sha256) {
-      throw new Error(`${spec.file}: SHA-256 ${hex.slice(0, 12)}... does not match manifest.json's ${spec.sha256.slice(0, 12)}...`);
-    }
-  }
-  return bytes;
 }
 
 function messageOf(err: unknown): string {

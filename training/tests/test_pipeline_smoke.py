@@ -37,6 +37,9 @@ def test_smoke_pipeline_end_to_end(tmp_path):
     assert len(manifest["schedule"]["alphas_cumprod"]) == 1000
     assert manifest["unet"]["inputs"][0] == {"name": "sample", "dtype": "float32", "shape": ["batch", 3, 64, 64]}
     assert manifest["samples"] and all((models / s["file"]).exists() for s in manifest["samples"])
+    # Every file the page loads has the size and SHA-256 the page and CLI check.
+    from manifest_files import with_file_entries
+    assert with_file_entries(manifest, models) == manifest and "sha256" in manifest["tokenizer"]
     assert (models / "image_encoder.onnx").exists() and manifest["image_encoder"]["outputs"][0]["name"] == "embedding"
     # the phrasing distillation keeps the checkpoint loadable and records what it measured
     run(PY, "training/robust_text.py", "--checkpoints", str(ck), "--data", str(data), "--out", str(tmp_path / "robust"),
