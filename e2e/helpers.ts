@@ -127,7 +127,7 @@ export async function recordStepsFromStart(page: Page): Promise<void> {
     new MutationObserver(() => {
       const counter = document.querySelector('[data-testid="step-counter"]');
       const text = counter?.textContent ?? '';
-      if (counter && text !== seen.at(-1) && !text.startsWith('Step 0 ')) seen.push(text);
+      if (counter && text !== '' && text !== seen.at(-1) && !text.startsWith('Step 0 ')) seen.push(text);
     }).observe(document, { childList: true, characterData: true, subtree: true });
   });
 }
