@@ -90,3 +90,29 @@ export async function generateAndWait(page: Page, timeout = LOAD_TIMEOUT): Promi
   await expect(view).not.toHaveAttribute('data-run', before ?? '0');
   await expect(view).toHaveAttribute('data-status', 'done', { timeout });
 }
+
+/** Opens the page without its auto-run: `hash` without '#'. */
+export async function openQuiet(page: Page, hash = ''): Promise<void> {
+  await page.goto(`./?backend=wasm&autorun=0${hash ? `#${hash}` : ''}`);
+}
+
+/**
+ * Records, from the first script of the page on, every text the step counter shows (read it with
+ * `recordedSteps`): for runs that start by themselves, before a test could attach `recordSteps`.
+ */
+export async function recordStepsFromStart(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    (window as unknown as { __steps: string[] }).__steps = seen;
+    new MutationObserver(() => {
+      const counter = document.querySelector('[data-testid="step-counter"]');
+      const text = counter?.textContent ?? '';
+      if (counter && text !== '' && text !== seen.at(-1) && !text.startsWith('Step 0 ')) seen.push(text);
+    }).observe(document, { childList: true, characterData: true, subtree: true });
+  });
+}
+
+/** The t values of the schedule chart's sampler ticks, in order. */
+export async function scheduleTicks(page: Page): Promise<number[]> {
+  return page.getByTestId('schedule-tick').evaluateAll((ticks) => ticks.map((t) => Number(t.getAttribute('data-t'))));
+}

@@ -98,7 +98,7 @@ export function DenoiseView() {
       drawMatchChart(chartRef.current, s.frames, frame);
       const last = !!frame && frame.index + 1 === frame.total;
       // The last step's input is still slightly noisy; its output (t = 0) is the result, in the x̂0 slot.
-      xtCaptionRef.current!.hidden = last;
+      xtCaptionRef.current!.hidden = !last;
       x0CaptionRef.current!.hidden = !last;
       if (!frame) {
         canvases.forEach(clearCanvas);
@@ -136,11 +136,13 @@ export function DenoiseView() {
       <div className="triptych">
         <figure>
           <canvas ref={xtRef} data-testid="canvas-xt" role="img" aria-label="x_t, the noisy image at this step" width={64} height={64} />
+          {/* On the last step the captions say which picture is the result; both versions take the same lines. */}
           <figcaption>
-            <b>x<sub>t</sub></b> the noisy image at this step; it starts as pure noise.
+            <span className="step-note">
+              <b>x<sub>t</sub></b> the noisy image at this step; it starts as pure noise.
+            </span>
             <span ref={xtCaptionRef} className="final-note" data-testid="xt-final-note" hidden>
-              {' '}
-              This is the last step’s input, still slightly noisy; the result is on the right.
+              <b>x<sub>t</sub></b> the last step’s input, still slightly noisy.
             </span>
           </figcaption>
         </figure>
@@ -153,10 +155,15 @@ export function DenoiseView() {
         <figure>
           <canvas ref={x0Ref} data-testid="canvas-x0" role="img" aria-label="predicted clean image" width={64} height={64} />
           <figcaption>
-            <span ref={x0CaptionRef} className="final-note" data-testid="x0-final-note" hidden>
-              <b>Result, t = 0:</b> the last step removes the remaining noise. Before it:{' '}
+            <span className="step-note">
+              <b>x̂<sub>0</sub></b> the model’s guess of the clean image: x<sub>t</sub> minus that noise.
             </span>
-            <b>x̂<sub>0</sub></b> the model’s guess of the clean image: x<sub>t</sub> minus that noise.
+            <span ref={x0CaptionRef} className="final-note" data-testid="x0-final-note" hidden>
+              <b>
+                Result, x<sub>0</sub> at t = 0:
+              </b>{' '}
+              the last step removed the remaining noise.
+            </span>
           </figcaption>
         </figure>
       </div>

@@ -78,6 +78,17 @@ export function ScheduleChart({ schedule, view, t, ticks, stepT, inset, height }
           {series.map((s) => (
             <path key={s.name} className={`curve curve-${s.name}`} d={path(s.values, s.lo, s.hi)} />
           ))}
+          <text className="axis-label" x={inset + 2} y={plotBottom - 3}>
+            t = 0
+          </text>
+          <text className="axis-label" x={width - inset - 2} y={plotBottom - 3} textAnchor="end">
+            {T - 1}
+          </text>
+          {view === 'logsnr' && zeroY !== null && (
+            <text className="axis-label" x={width - inset - 2} y={zeroY - 3} textAnchor="end">
+              log-SNR 0: signal = noise
+            </text>
+          )}
           <line className="marker" x1={x(tc)} x2={x(tc)} y1={2} y2={plotBottom} />
           {series.map((s) =>
             Number.isFinite(s.values[tc]) ? <circle key={s.name} className={`dot curve-${s.name}`} cx={x(tc)} cy={y(s.values[tc], s.lo, s.hi)} r={3.5} /> : null,

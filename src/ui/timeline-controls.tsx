@@ -7,6 +7,22 @@ import { useStore } from '../state/store.ts';
 import { PLAY_SPEEDS, shownIndex } from '../state/timeline-slice.ts';
 import { SHORTCUTS, usePlayback } from './use-playback.ts';
 
+/** Small inline icons (the ⏮ ⏭ glyphs are missing from many fonts). */
+const ICONS = {
+  back: 'M3 2h2v12H3zM14 2v12L6 8z',
+  forward: 'M11 2h2v12h-2zM2 2v12l8-6z',
+  play: 'M4 2v12l10-6z',
+  pause: 'M3 2h4v12H3zM9 2h4v12H9z',
+};
+
+function Icon({ d }: { d: string }) {
+  return (
+    <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+      <path d={d} fill="currentColor" />
+    </svg>
+  );
+}
+
 /** "t = 32", or "t = 12.7" for Karras' fractional timesteps. */
 export function formatT(t: number): string {
   return Number.isInteger(t) ? String(t) : t.toFixed(1);
@@ -29,7 +45,7 @@ export function TimelineControls() {
     <div className="timeline" data-testid="timeline">
       <div className="transport" role="group" aria-label="Replay">
         <button type="button" className="icon" aria-label="Step back" title="Step back (←)" disabled={count === 0 || index <= 0} onClick={() => s().stepBy(-1)}>
-          ⏮
+          <Icon d={ICONS.back} />
         </button>
         <button
           type="button"
@@ -39,7 +55,7 @@ export function TimelineControls() {
           disabled={!canReplay}
           onClick={() => s().togglePlay()}
         >
-          {playing ? '❚❚' : '▶'}
+          <Icon d={playing ? ICONS.pause : ICONS.play} />
         </button>
         <button
           type="button"
@@ -49,7 +65,7 @@ export function TimelineControls() {
           disabled={count === 0 || index >= count - 1}
           onClick={() => s().stepBy(1)}
         >
-          ⏭
+          <Icon d={ICONS.forward} />
         </button>
         <select className="speed" aria-label="Replay speed" value={speed} onChange={(e) => s().setPlaySpeed(Number(e.target.value))}>
           {PLAY_SPEEDS.map((v) => (
