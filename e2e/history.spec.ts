@@ -14,12 +14,12 @@ test('the history restores a run (frames from memory, or rerun after a reload) a
   await generateAndWait(page);
 
   const strip = page.getByRole('region', { name: 'History' });
-  const items = strip.getByRole('button', { name: /^Restore / });
+  const items = strip.getByRole('button', { name: /^Restore run: / });
   await expect(items).toHaveCount(2);
   await expect(items.first()).toHaveAttribute('title', /"cat face", seed 8, 3 steps/);
 
   // Restore the older run: its settings go back into the form and its frames onto the canvases at once.
-  await strip.getByRole('button', { name: /Restore "red heart", seed 4/ }).click();
+  await strip.getByRole('button', { name: 'Restore run: "red heart"' }).click();
   await expect(prompt).toHaveValue('red heart');
   await expect(page.getByLabel('Seed', { exact: true })).toHaveValue('4');
   await expect(denoiseView(page)).toHaveAttribute('data-status', 'done');

@@ -45,7 +45,8 @@ export function HistoryStrip() {
               type="button"
               className="history-item"
               title={describeRun(entry) + (entry.frames ? '' : ' (runs again)')}
-              aria-label={`Restore ${describeRun(entry)}`}
+              // The name stays short (the full settings are in the title) so it cannot shadow a form label such as "Steps".
+              aria-label={`Restore run: ${entry.params.prompt.trim() ? `"${entry.params.prompt}"` : 'no prompt'}`}
               aria-current={shownId === -entry.key ? 'true' : undefined}
               onClick={() => restoreRun(entry)}
             >
