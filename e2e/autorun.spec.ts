@@ -13,7 +13,7 @@ test('first load generates the default prompt without a click, and says so', asy
   await expect(page.getByTestId('run-params')).toContainText(`${defaults.prompt} · seed ${defaults.seed} · ${defaults.steps} steps`);
   await expect(view).toHaveAttribute('data-step', String(defaults.steps));
   // A run the person starts carries no note.
-  await page.getByLabel('Steps').fill('2');
+  await page.getByLabel('Steps', { exact: true }).fill('2');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('run-note')).toHaveText('');
 });

@@ -5,7 +5,7 @@ import { generateAndWait, waitForModel } from './helpers.ts';
 
 test('a whole generation runs under the Content-Security-Policy with no violation, and the policy is enforced', async ({ page }) => {
   const violations = await recordCspViolations(page);
-  await page.goto('./?backend=wasm#steps=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
   expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toContain("script-src 'self' 'wasm-unsafe-eval'");
   await waitForModel(page);
   await expect(page.getByTestId('alpha-bar')).not.toHaveText('–'); // the forward panel's sample image loaded too

@@ -7,10 +7,10 @@ test('a broken link is reported, replaced by defaults, and the page still genera
   const notice = page.getByTestId('url-problems');
   await expect(notice).toBeVisible();
   for (const field of ['prompt', 'seed', 'steps', 'guidance', 't']) await expect(notice).toContainText(`${field}:`);
-  await expect(page.getByLabel('Steps')).toHaveValue('1'); // -4 clamped into 1..100
+  await expect(page.getByLabel('Steps', { exact: true })).toHaveValue('1'); // -4 clamped into 1..100
   await expect(page.getByLabel('Timestep')).toHaveValue('999');
   await waitForModel(page);
-  await page.getByLabel('Steps').fill('2');
+  await page.getByLabel('Steps', { exact: true }).fill('2');
   await generateAndWait(page);
   await page.getByRole('button', { name: 'Dismiss' }).click();
   await expect(notice).toBeHidden();

@@ -65,7 +65,7 @@ test('Stop takes effect within a step and the page can generate again', async ({
   expect(stoppedAt).toBeLessThanOrEqual(3);
   await expect(page.getByText('Stopped.')).toBeVisible();
 
-  await page.getByLabel('Steps').fill('2');
+  await page.getByLabel('Steps', { exact: true }).fill('2');
   await generateAndWait(page);
   await expect(page.getByTestId('step-counter')).toHaveText(/^Step 2 \/ 2 · t = /);
 });
@@ -77,7 +77,7 @@ test('a new Generate replaces the running one (latest request wins)', async ({ p
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(view).toHaveAttribute('data-status', 'running');
   const first = await view.getAttribute('data-run');
-  await page.getByLabel('Steps').fill('3');
+  await page.getByLabel('Steps', { exact: true }).fill('3');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(view).not.toHaveAttribute('data-run', first!);
   await expect(view).toHaveAttribute('data-status', 'done', { timeout: 60_000 });

@@ -17,7 +17,7 @@ function pageErrors(page: Page): string[] {
 
 test('a link with an emoji on the 500-character cut opens, renders and generates', async ({ page }) => {
   const errors = pageErrors(page);
-  await page.goto(`./?backend=wasm#steps=2&prompt=a${CATS}&negative=a${CATS}`);
+  await page.goto(`./?backend=wasm&autorun=0#steps=2&prompt=a${CATS}&negative=a${CATS}`);
   const notice = page.getByTestId('url-problems');
   await expect(notice).toContainText('prompt: longer than 500 characters; cut');
   await expect(notice).toContainText('negative: longer than 500 characters; cut');
@@ -30,7 +30,7 @@ test('a link with an emoji on the 500-character cut opens, renders and generates
 
 test('the same link set on a loaded page keeps the page working', async ({ page }) => {
   const errors = pageErrors(page);
-  await page.goto('./?backend=wasm#steps=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
   await waitForModel(page);
   await page.evaluate((hash) => (location.hash = hash), `#steps=2&prompt=a${CATS}&negative=a${CATS}`);
   await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue(CUT);
@@ -42,7 +42,7 @@ test('the same link set on a loaded page keeps the page working', async ({ page 
 });
 
 test('text typed just before a reload is still there after it', async ({ page }) => {
-  await page.goto('./?backend=wasm');
+  await page.goto('./?backend=wasm&autorun=0');
   await page.getByLabel('Prompt', { exact: true }).fill('first words');
   await page.getByLabel('Prompt', { exact: true }).fill('typed just now');
   await page.getByLabel('Negative prompt').fill('blurry');
@@ -52,22 +52,22 @@ test('text typed just before a reload is still there after it', async ({ page })
 });
 
 test('out-of-range numbers typed into Seed and Steps say why, and the run uses the value shown', async ({ page }) => {
-  await page.goto('./?backend=wasm#steps=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
   await waitForModel(page);
-  const seed = page.getByLabel('Seed');
+  const seed = page.getByLabel('Seed', { exact: true });
   await seed.fill('1e30');
   await seed.blur();
   await expect(seed).toHaveValue('4294967295');
   await expect(page.getByText('Seed: 1e30 is outside 0..4294967295; using 4294967295')).toBeVisible();
 
-  const steps = page.getByLabel('Steps');
+  const steps = page.getByLabel('Steps', { exact: true });
   await steps.fill('-5');
   await steps.press('Enter'); // submits the form: the run must get the settled value, not the old one
   await expect(steps).toHaveValue('1');
   await expect(page.getByText('Steps: -5 is outside 1..100; using 1')).toBeVisible();
   const view = page.getByRole('region', { name: 'Denoising' });
   await expect(view).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
-  await expect(page.getByTestId('run-params')).toContainText('seed 4294967295 · 1 steps');
+  await expect(page.getByTestId('run-params')).toContainText('seed 4294967295 · 1 step');
 
   // A valid value clears the notice.
   await steps.fill('3');

@@ -15,10 +15,11 @@ const fixture = JSON.parse(readFileSync(new URL('../src/fixtures/training-loss.j
 };
 
 test('the architecture view\'s ε̂ without and with the prompt and the guided ε̂ satisfy ε̂ = ε̂_∅ + w (ε̂_c − ε̂_∅)', async ({ page }) => {
-  await page.goto('./?backend=wasm#steps=4&seed=3&guidance=5&sampler=ddpm');
+  await page.goto('./?backend=wasm&autorun=0#steps=4&seed=3&guidance=5&sampler=ddpm');
   await waitForModel(page);
   await page.getByLabel('Prompt', { exact: true }).fill('red apple');
   await generateAndWait(page);
+  await page.getByRole('tab', { name: 'Inside a step' }).click();
   const view = page.getByTestId('inside-view');
   await expect(view).toHaveAttribute('data-step', '4');
   // The prompt's tokens, with their ids and kinds.
@@ -54,8 +55,9 @@ test('the architecture view\'s ε̂ without and with the prompt and the guided �
 
 test('the training view\'s loss term equals PyTorch\'s, and the sweep draws both curves', async ({ page }) => {
   const c = fixture.cases[0];
-  await page.goto('./?backend=wasm');
+  await page.goto('./?backend=wasm&autorun=0');
   await waitForModel(page);
+  await page.getByRole('tab', { name: 'Training' }).click();
   const view = page.getByTestId('training-view');
   await view.getByLabel('Training image').selectOption({ label: 'Sample: cat face' });
   await view.getByLabel('Caption').fill(c.prompt);

@@ -22,7 +22,7 @@ test('a manifest naming \\\\evil.example\\cat.png is refused, and the page asks 
     m.samples[0].file = '\\\\evil.example\\cat.png';
     m.model_card = '\\\\evil.example\\card.md';
   });
-  await page.goto('./?backend=wasm');
+  await page.goto('./?backend=wasm&autorun=0');
   await expect(page.getByTestId('load-error')).toContainText('manifest.json: samples[0].file must be a plain file name', { timeout: 60_000 });
   expect(await page.locator('a[href*="evil"], img[src*="evil"]').count()).toBe(0);
   expect(foreign).toEqual([]);
@@ -30,7 +30,7 @@ test('a manifest naming \\\\evil.example\\cat.png is refused, and the page asks 
 
 test('unet.bytes = 2^40 gives a message naming unet.onnx and manifest.json, not a RangeError', async ({ page, context }) => {
   await editManifest(context, (m) => (m.unet.bytes = 2 ** 40));
-  await page.goto('./?backend=wasm');
+  await page.goto('./?backend=wasm&autorun=0');
   const error = page.getByTestId('load-error');
   await expect(error).toContainText('manifest.json: unet.bytes = 1099511627776 for unet.onnx is over the 1073741824-byte (1 GiB) limit', { timeout: 60_000 });
   await expect(error).not.toContainText('Invalid typed array length');
@@ -51,7 +51,7 @@ test('a tampered tokenizer.json or sample image is refused by its SHA-256', asyn
     body[body.length >> 1] ^= 0xff;
     await route.fulfill({ response, body });
   });
-  await page.goto('./?backend=wasm');
+  await page.goto('./?backend=wasm&autorun=0');
   await expect(page.getByTestId('load-error')).toContainText(/tokenizer\.json: SHA-256 [0-9a-f]{12}\.\.\. does not match manifest\.json's/, { timeout: 60_000 });
   await expect(page.getByRole('region', { name: 'Forward process' })).toContainText(/samples\/cat-face\.png: SHA-256 .* does not match manifest\.json's/);
 });

@@ -32,7 +32,7 @@ async function countRequests(context: BrowserContext, glob: string): Promise<{ n
 }
 
 test('a second visit loads every model file from Cache Storage with the network for them cut, and generates', async ({ page, context }) => {
-  await page.goto('./?backend=wasm#steps=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
   await expect(page.getByTestId('load-progress')).toBeVisible(); // the first visit downloads, with progress
   await waitForModel(page);
   await generateAndWait(page);
@@ -55,7 +55,7 @@ test('a second visit loads every model file from Cache Storage with the network 
 });
 
 test('a corrupt cached file is dropped and fetched again; a changed manifest evicts what it no longer names', async ({ page, context }) => {
-  await page.goto('./?backend=wasm');
+  await page.goto('./?backend=wasm&autorun=0');
   await waitForModel(page);
   const unetKey = key(page, manifest.unet);
   // Same size, wrong bytes: only the hash check on read can tell.

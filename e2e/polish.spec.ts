@@ -10,7 +10,7 @@ test('Stop during a run from "The image just generated" leaves Generate usable',
   await generateAndWait(page);
   await page.getByLabel('Image', { exact: true }).selectOption({ label: 'The image just generated' });
   await page.getByLabel('Start from').selectOption({ label: 'Image (img2img)' });
-  await page.getByLabel('Steps').fill('100');
+  await page.getByLabel('Steps', { exact: true }).fill('100');
   await page.getByLabel('Strength').fill('1');
   const view = denoiseView(page);
   await page.getByRole('button', { name: 'Generate' }).click();
@@ -18,7 +18,7 @@ test('Stop during a run from "The image just generated" leaves Generate usable',
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(view).toHaveAttribute('data-status', 'cancelled', { timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Generate' })).toBeEnabled();
-  await page.getByLabel('Steps').fill('2');
+  await page.getByLabel('Steps', { exact: true }).fill('2');
   await generateAndWait(page);
   await expect(page.getByTestId('run-params')).toContainText('img2img strength 1');
 });
@@ -32,7 +32,7 @@ test('a link to an img2img run from a generated image rebuilds it in a fresh pag
   await page.getByLabel('Start from').selectOption({ label: 'Image (img2img)' });
   await page.getByLabel('Strength').fill('0.5');
   await page.getByLabel('Prompt', { exact: true }).fill('red apple');
-  await page.getByLabel('Seed').fill('11');
+  await page.getByLabel('Seed', { exact: true }).fill('11');
   await generateAndWait(page);
   const result = await readCanvas(page, 'canvas-x0');
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('prompt=red%20apple');
@@ -96,7 +96,7 @@ test('sliders announce their value in words, one step reads "1 step", and the fi
   await expect(page.getByTestId('xt-final-note')).toContainText('the last step’s input');
 
   // A longer run: the notes are for the last step only.
-  await page.getByLabel('Steps').fill('3');
+  await page.getByLabel('Steps', { exact: true }).fill('3');
   await generateAndWait(page);
   await page.getByLabel('Show step').fill('1');
   await expect(page.getByTestId('x0-final-note')).toBeHidden();

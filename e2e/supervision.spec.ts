@@ -15,7 +15,7 @@ async function inferenceWorker(page: Page): Promise<Worker> {
 }
 
 test('a worker closed mid-run is reported within 5 s, and Retry generates again with the settings and frames kept', async ({ page }) => {
-  await page.goto('./?backend=wasm#prompt=red%20apple&steps=60&seed=5');
+  await page.goto('./?backend=wasm&autorun=0#prompt=red%20apple&steps=60&seed=5');
   await waitForModel(page);
   const view = denoiseView(page);
   await page.getByRole('button', { name: 'Generate' }).click();
@@ -38,14 +38,14 @@ test('a worker closed mid-run is reported within 5 s, and Retry generates again 
   await expect(notice).toBeHidden();
   await expect(view).toHaveAttribute('data-step', shownStep!); // the frames shown stay until the next run
   await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('red apple');
-  await expect(page.getByLabel('Seed')).toHaveValue('5');
-  await page.getByLabel('Steps').fill('2');
+  await expect(page.getByLabel('Seed', { exact: true })).toHaveValue('5');
+  await page.getByLabel('Steps', { exact: true }).fill('2');
   await generateAndWait(page);
   await expect(page.getByTestId('run-params')).toContainText('seed 5 · 2 steps');
 });
 
 test('a worker closed while idle is reported at once, not at the next Generate', async ({ page }) => {
-  await page.goto('./?backend=wasm#steps=2');
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
   await waitForModel(page);
   const worker = await inferenceWorker(page);
   await worker.evaluate(() => close()).catch(() => undefined);
@@ -59,7 +59,7 @@ test('a worker closed while idle is reported at once, not at the next Generate',
 
 test('a worker that stops answering is reported after the heartbeat limit, and Retry recovers', async ({ page }) => {
   // 15 s, not less: loading the runtime can block the worker's thread for seconds on a busy machine.
-  await page.goto('./?backend=wasm&heartbeatms=15000#steps=2');
+  await page.goto('./?backend=wasm&autorun=0&heartbeatms=15000#steps=2');
   await waitForModel(page);
   const worker = await inferenceWorker(page);
   // Block the worker's thread for good: it is alive (holds its lock) but never answers again.
@@ -96,7 +96,7 @@ test.describe('a download that stalls halfway', () => {
 
   test('is reported after ?stallms= with how far it got, and Retry downloads it again', async ({ page, context }) => {
     await context.route('**/models/unet.onnx', (route) => route.continue({ url: `http://127.0.0.1:${port}/unet.onnx` }));
-    await page.goto('./?backend=wasm&stallms=3000#steps=2');
+    await page.goto('./?backend=wasm&autorun=0&stallms=3000#steps=2');
     const notice = page.getByTestId('worker-failure');
     await expect(notice).toContainText(/the download of unet\.onnx stalled at [\d.]+ of [\d.]+ MB \(no data for \d+ s\)/, { timeout: 60_000 });
     await expect(page.getByTestId('load-progress')).toBeHidden();
@@ -111,7 +111,7 @@ test.describe('a download that stalls halfway', () => {
 
 test('a manifest that was missing is fetched again by Retry: the forward panel, samples and licences work', async ({ page, context }) => {
   await context.route('**/models/manifest.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
-  await page.goto('./?backend=wasm#steps=2&prompt=sun');
+  await page.goto('./?backend=wasm&autorun=0#steps=2&prompt=sun');
   await expect(page.getByTestId('load-error')).toContainText('manifest.json: HTTP 404', { timeout: 60_000 });
   await expect(page.getByTestId('alpha-bar')).toHaveText('–');
   const footer = page.getByRole('contentinfo', { name: 'About and licences' });
