@@ -46,7 +46,9 @@ def frame(text: str, rng: random.Random) -> str:
     return f"{pre}{text}{suf}"
 
 
-def sample_caption(concept: dict, style: str, rng: random.Random) -> str:
+def sample_caption(concept: dict, style: str, rng: random.Random, style_p: float = STYLE_PHRASE_P) -> str:
+    """One caption; the style is named with probability style_p (configs' clip/train "style_phrase_p":
+    more often teaches the U-Net and CLIP what the style words mean, at the cost of style-free captions)."""
     r = rng.random()
     if r < 0.6 or not concept["tags"]:
         text = rng.choice(concept["names"])
@@ -59,7 +61,7 @@ def sample_caption(concept: dict, style: str, rng: random.Random) -> str:
         text = rng.choice(TEMPLATES).format(text)
     elif rng.random() < FRAME_P:
         text = frame(text, rng)
-    if rng.random() < STYLE_PHRASE_P:
+    if rng.random() < style_p:
         styled = rng.choice(STYLE_TEMPLATES).format(text, style)
         if len(split_words(styled)) > MAX_LENGTH - 2:   # the style words would be cut off: keep them
             styled = rng.choice(STYLE_TEMPLATES).format(min(concept["names"], key=len), style)
