@@ -107,40 +107,44 @@ def topk_accuracy(logits: torch.Tensor, want: torch.Tensor) -> dict:
 
 def train_judge(images_u8: np.ndarray, concept: np.ndarray, classes: int, train_rows: np.ndarray, *,
                 minutes: float, steps: int = 10 ** 9, batch: int = 128, lr: float = 2e-3, seed: int = JUDGE_SEED,
-                cfg: JudgeConfig | None = None, noise_p: float = 0.5, log_every_s: float = 30.0) -> tuple[JudgeNet, dict]:
+                cfg: JudgeConfig | None = None, noise_p: float = 0.5, log_every_s: float = 30.0,
+                device: str | torch.device = "cpu") -> tuple[JudgeNet, dict]:
     """Train a JudgeNet on the given rows for `minutes` (or `steps`, whichever ends first): AdamW, linear
-    warm-up then cosine decay over the budget, label smoothing 0.1, on-the-fly augmentation."""
+    warm-up then cosine decay over the budget, label smoothing 0.1, on-the-fly augmentation; the images
+    live on `device` (a GPU trains it in about a minute). Returns it on the CPU, in eval mode."""
+    device = torch.device(device)
     from train import augment  # the generator's augmentation code (zoom, shift, contrast): no weights shared
     torch.manual_seed(seed)
     cfg = cfg or JudgeConfig(classes=classes)
-    net = JudgeNet(cfg)
+    net = JudgeNet(cfg).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.05)
-    gen = torch.Generator().manual_seed(seed)
-    x_all = torch.from_numpy(images_u8[train_rows]).permute(0, 3, 1, 2).contiguous()
-    y_all = torch.from_numpy(concept[train_rows].astype(np.int64))
+    gen = torch.Generator(device=device).manual_seed(seed)
+    x_all = torch.from_numpy(images_u8[train_rows]).to(device).permute(0, 3, 1, 2).contiguous()
+    y_all = torch.from_numpy(concept[train_rows].astype(np.int64)).to(device)
     t0, step, last_log, loss_avg = time.time(), 0, time.time(), None
     budget = minutes * 60
     while step < steps and time.time() - t0 < budget:
         frac = max(step / steps, (time.time() - t0) / budget)
         for g in opt.param_groups:
             g["lr"] = lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
-        idx = torch.randint(0, len(x_all), (min(batch, len(x_all)),), generator=gen)
+        idx = torch.randint(0, len(x_all), (min(batch, len(x_all)),), generator=gen, device=device)
         x = augment(to_unit(x_all[idx]), gen)
-        noisy = torch.rand(len(idx), generator=gen) < noise_p
-        sigma = torch.rand(len(idx), generator=gen) * 0.12 * noisy
-        x = (x + sigma[:, None, None, None] * torch.randn(x.shape, generator=gen)).clamp(-1, 1)
+        noisy = torch.rand(len(idx), generator=gen, device=device) < noise_p
+        sigma = torch.rand(len(idx), generator=gen, device=device) * 0.12 * noisy
+        x = (x + sigma[:, None, None, None] * torch.randn(x.shape, generator=gen, device=device)).clamp(-1, 1)
         loss = F.cross_entropy(net(x), y_all[idx], label_smoothing=0.1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        loss_avg = loss.item() if loss_avg is None else 0.95 * loss_avg + 0.05 * loss.item()
         step += 1
+        if step % 20 == 1 or time.time() - last_log > log_every_s:  # .item() syncs a GPU: not every step
+            loss_avg = loss.item() if loss_avg is None else 0.7 * loss_avg + 0.3 * loss.item()
         if time.time() - last_log > log_every_s:
             print(f"judge step {step} loss {loss_avg:.3f} {(time.time() - t0) / 60:.1f} min", flush=True)
             last_log = time.time()
     info = {"steps": step, "images_seen": step * min(batch, len(x_all)), "minutes": round((time.time() - t0) / 60, 2),
             "batch": batch, "lr": lr, "seed": seed, "final_loss": round(loss_avg or float("nan"), 4)}
-    return net.eval(), info
+    return net.cpu().eval(), info
 
 
 def save_judge(path: Path, net: JudgeNet, unified: list[str], info: dict) -> None:
@@ -206,13 +210,20 @@ def main() -> None:
     t.add_argument("--threads", type=int, default=2)
     t.add_argument("--channels", type=int, nargs=3, default=list(JudgeConfig.channels),
                    help="conv widths at 16, 8 and 4 px (the compute is ~ their squares: a busy CPU trains narrower ones)")
+    t.add_argument("--config", type=Path, default=None,
+                   help="take minutes, batch, lr and channels from this config's \"judge\" section (gpu.json)")
     e = sub.add_parser("eval", help="held-out accuracy of a saved judge")
     e.add_argument("--data", type=Path, default=ROOT / "training" / "build")
     e.add_argument("--judge", type=Path, default=ROOT / "training" / "checkpoints" / "judge.pt")
     e.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    if not torch.cuda.is_available():
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type == "cpu":
         torch.set_num_threads(args.threads)
+    if args.cmd == "train" and args.config:
+        j = json.loads(args.config.read_text("utf-8")).get("judge", {})
+        args.minutes, args.batch, args.lr = j.get("minutes", args.minutes), j.get("batch", args.batch), j.get("lr", args.lr)
+        args.channels = j.get("channels", args.channels)
     images, concept, style, meta = load_dataset(args.data)
     held = heldout_split(concept)
     eval_file = ROOT / "training" / "eval_concepts.json"
@@ -220,7 +231,7 @@ def main() -> None:
     if args.cmd == "train":
         cfg = JudgeConfig(classes=len(meta["concepts"]), channels=tuple(args.channels))
         net, info = train_judge(images, concept, len(meta["concepts"]), np.flatnonzero(~held), minutes=args.minutes,
-                                steps=args.steps, batch=args.batch, lr=args.lr, cfg=cfg)
+                                steps=args.steps, batch=args.batch, lr=args.lr, cfg=cfg, device=device)
         info["split"] = {"rule": f"one seeded random image of every concept with >= {MIN_IMAGES_TO_HOLD_OUT} images",
                          "seed": SPLIT_SEED, "heldout_images": int(held.sum()), "train_images": int((~held).sum())}
         info["heldout"] = measure_heldout(net, images, concept, style, held, meta, eval_unified)

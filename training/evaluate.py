@@ -3,6 +3,10 @@
   # every metric at full size (a GPU takes well under a minute; a 2-core CPU about an hour):
   python training/evaluate.py measure --checkpoints training/checkpoints --out training/runs/metrics.json \
       --grid public/models/samples-grid.png
+  # prompt fidelity only, per phrasing, few concepts, on a busy CPU; the judge scores the kept images later:
+  nice -n 10 /usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --preset quick \
+      --concepts 8 --seeds 1 --parts fidelity --out training/metrics-cpu-phrasings.json --save-images p.npz
+  /usr/bin/python3 training/evaluate.py judge --metrics training/metrics-cpu-phrasings.json --images p.npz
   # the same measurements on a subset, on this repo's CPU machine (~10 min):
   /usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --preset quick --out /tmp/quick.json
   # merge the measurements into manifest.json and write MODEL_CARD.md:
@@ -12,9 +16,11 @@ Images are sampled with the page's default algorithm and numbers (DDIM, trailing
 guidance 4, seeded Mulberry32 noise, weights rounded to fp16 as shipped, fp32 compute). Every metric
 works in the CLIP image encoder's feature space (the encoder shipped as image_encoder.onnx; unit-length
 embeddings), against the real training images of every style:
-  - prompt fidelity: for each of the 200 concepts in training/eval_concepts.json, phrased "a picture of
-    <name>" (no caption is phrased so), 2 seeds: is the nearest real image of the prompted concept
-    (top-1), is the concept among the 5 nearest distinct concepts (top-5)?
+  - prompt fidelity: for each of the 200 concepts in training/eval_concepts.json, phrased each of the
+    UNSEEN_PHRASINGS ("a picture of <name>", "a cute little <name>", "<name> on a plain background": no
+    caption or framing is phrased so) and as the bare name, 2 seeds: is the nearest real image of the
+    prompted concept (top-1), is the concept among the 5 nearest distinct concepts (top-5)? With --judge,
+    also the independent classifier's (training/classifier.py) top-1 / top-5 on the same images.
   - FID in feature space: Fréchet distance between 2,000 generated images (prompts = the names of the
     concepts of 2,000 randomly drawn real images) and all real images; the same for 2,000 real images
     drawn at random is the floor that sample size allows.
@@ -406,6 +412,9 @@ def main() -> None:
     c.add_argument("--metrics", type=Path, required=True)
     c.add_argument("--quick-metrics", type=Path, default=None, help="a CPU --preset quick run to show beside")
     c.add_argument("--checkpoints", type=Path, default=ROOT / "training" / "checkpoints")
+    c.add_argument("--phrasings-metrics", type=Path, default=None,
+                   help="a reduced measure run with the phrasings, shown when --metrics has none")
+    c.add_argument("--sharpness", type=Path, default=None, help="training/sharpness.py study output")
     w = sub.add_parser("concepts", help="(re)write training/eval_concepts.json from the dataset")
     w.add_argument("--data", type=Path, default=ROOT / "training" / "build")
     w.add_argument("--n", type=int, default=200)
@@ -418,7 +427,8 @@ def main() -> None:
         rejudge(args)
     elif args.cmd == "card":
         from model_card import write_card
-        write_card(args.models, args.metrics, args.quick_metrics, args.checkpoints)
+        write_card(args.models, args.metrics, args.quick_metrics, args.checkpoints, args.phrasings_metrics,
+                   args.sharpness)
     else:
         write_concepts(args)
 
