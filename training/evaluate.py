@@ -332,6 +332,49 @@ def measure(args) -> None:
     print(json.dumps(result, indent=1, ensure_ascii=False))
 
 
+@torch.no_grad()
+def clip_style_retrieval(clip, tok, images: np.ndarray, concept: np.ndarray, style: np.ndarray, meta: dict,
+                         listed: list[dict], device) -> dict:
+    """Does CLIP's text side carry the style? For each listed concept drawn in every style and each style,
+    the text "<name> in <style> style" against that concept's real images: is the nearest one in the asked
+    style? Per style, and the confusion counts (asked -> picked). No sampling: seconds on a CPU, and the
+    same question the U-Net's style fidelity asks of the generated images."""
+    by_unified = {c["unified"]: c for c in meta["concepts"]}
+    styles = meta["styles"]
+    per = {s: [0, 0] for s in styles}
+    confusion = {s: {t: 0 for t in styles} for s in styles}
+    for e in listed:
+        rows = np.flatnonzero(concept == by_unified[e["unified"]]["id"])
+        if len(rows) != len(styles):
+            continue
+        img = features(clip, images[rows], device)
+        ids = torch.tensor([tok.encode(STYLE_TEMPLATE.format(e["name"], s)) for s in styles], dtype=torch.int32,
+                           device=device)
+        txt = torch.nn.functional.normalize(clip.text(ids)[1], dim=-1)
+        picked = (txt @ img.T).argmax(1).cpu().numpy()
+        for j, s in enumerate(styles):
+            got = styles[int(style[rows[picked[j]]])]
+            per[s][0] += got == s
+            per[s][1] += 1
+            confusion[s][got] += 1
+    n = sum(b for _, b in per.values())
+    return {"accuracy": round(sum(a for a, _ in per.values()) / max(1, n), 4),
+            "per_style": {s: round(a / max(1, b), 4) for s, (a, b) in per.items()}, "prompts": n,
+            "confusion": confusion, "template": STYLE_TEMPLATE, "chance": round(1 / len(styles), 4)}
+
+
+def style_probe(args) -> None:
+    device = pick_device()
+    clip, tok, _ = load_clip(args.checkpoints / "clip.pt", device)
+    images, concept, style, meta = load_dataset(args.data)
+    listed = json.loads(EVAL_CONCEPTS.read_text("utf-8"))["concepts"][:args.n]
+    out = clip_style_retrieval(clip, tok, images, concept, style, meta, listed, device)
+    out["command"] = f"training/evaluate.py style-probe --checkpoints {args.checkpoints} --n {args.n}"
+    print(json.dumps(out, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(out, indent=1) + "\n", "utf-8")
+
+
 def save_fidelity_images(path: Path, saved: dict[str, np.ndarray], want_unified: list[str]) -> None:
     """The prompt-fidelity images (uint8) per template and the concept each asked for, so a judge trained
     later can score the same images (`evaluate.py judge`)."""
@@ -407,6 +450,11 @@ def main() -> None:
     j.add_argument("--metrics", type=Path, required=True)
     j.add_argument("--images", type=Path, required=True)
     j.add_argument("--judge", type=Path, default=ROOT / "training" / "checkpoints" / "judge.pt")
+    sp = sub.add_parser("style-probe", help="CLIP text->image style retrieval within each concept (no sampling)")
+    sp.add_argument("--checkpoints", type=Path, default=ROOT / "training" / "checkpoints")
+    sp.add_argument("--data", type=Path, default=ROOT / "training" / "build")
+    sp.add_argument("--n", type=int, default=200, help="evaluation concepts")
+    sp.add_argument("--out", type=Path, default=None)
     c = sub.add_parser("card", help="merge metrics into manifest.json and write MODEL_CARD.md")
     c.add_argument("--models", type=Path, required=True)
     c.add_argument("--metrics", type=Path, required=True)
@@ -415,6 +463,7 @@ def main() -> None:
     c.add_argument("--phrasings-metrics", type=Path, default=None,
                    help="a reduced measure run with the phrasings, shown when --metrics has none")
     c.add_argument("--sharpness", type=Path, default=None, help="training/sharpness.py study output")
+    c.add_argument("--style-probe", type=Path, default=None, help="evaluate.py style-probe output")
     w = sub.add_parser("concepts", help="(re)write training/eval_concepts.json from the dataset")
     w.add_argument("--data", type=Path, default=ROOT / "training" / "build")
     w.add_argument("--n", type=int, default=200)
@@ -423,12 +472,14 @@ def main() -> None:
         if args.chunk is None:
             args.chunk = 256 if torch.cuda.is_available() else 16
         measure(args)
+    elif args.cmd == "style-probe":
+        style_probe(args)
     elif args.cmd == "judge":
         rejudge(args)
     elif args.cmd == "card":
         from model_card import write_card
         write_card(args.models, args.metrics, args.quick_metrics, args.checkpoints, args.phrasings_metrics,
-                   args.sharpness)
+                   args.sharpness, args.style_probe)
     else:
         write_concepts(args)
 
