@@ -222,6 +222,11 @@ def train_clip(cfg, args, images, concept, style, meta, device, log, exclude_sty
     counts = torch.tensor([len(by_concept[k]) for k in concepts], device=device)
     bank = caption_bank(tok, meta, concept, style, c.get("captions_per_image", 8), args.seed,
                         c.get("style_phrase_p", STYLE_PHRASE_P)).to(device)
+    # style pairs: the last n_pairs rows of a batch become the first n_pairs concepts drawn by another vendor,
+    # and those 2 x n_pairs rows take captions that name the style, so InfoNCE has to tell styles apart
+    n_pairs = int(c.get("style_pairs", 0.0) * min(c["batch"], len(concepts)) / 2)
+    styled_bank = (caption_bank(tok, meta, concept, style, 4, args.seed + 3, style_p=1.0).to(device)
+                   if n_pairs else None)
     emb_params = [clip.text.tok.weight]
     other = [p for p in clip.parameters() if p is not clip.text.tok.weight]
     opt = torch.optim.AdamW([{"params": other, "weight_decay": 0.05, "lr_scale": 1.0},
@@ -242,6 +247,8 @@ def train_clip(cfg, args, images, concept, style, meta, device, log, exclude_sty
         col = (torch.rand(batch, device=device, generator=gen) * counts[pick]).long()
         idx = table[pick, col]
         ids = bank[idx, torch.randint(0, bank.shape[1], (batch,), device=device, generator=gen)]
+        if n_pairs:
+            idx, ids = with_style_pairs(idx, ids, pick, col, table, counts, styled_bank, n_pairs, gen)
         x = to_unit(images[idx])
         if c.get("augment", True):
             x = augment(x, gen)
@@ -265,6 +272,26 @@ def train_clip(cfg, args, images, concept, style, meta, device, log, exclude_sty
     log(stage="clip", step=step, done=True, minutes=minutes_run,
         **{f"{k}_{m}": v for k in ("retrieval", "heldout_retrieval") if k in info for m, v in info[k].items()})
     return clip.eval(), tok, info
+
+
+def with_style_pairs(idx: torch.Tensor, ids: torch.Tensor, pick: torch.Tensor, col: torch.Tensor, table: torch.Tensor,
+                     counts: torch.Tensor, styled_bank: torch.Tensor, n_pairs: int, gen: torch.Generator):
+    """A CLIP batch with style pairs: row B-1-k becomes another image (another vendor's drawing) of row k's
+    concept, k < n_pairs, where that concept has one; both rows then take a caption that names their style.
+    Rows whose concept has a single image stay as they were. Returns (image rows, caption ids)."""
+    B = len(idx)
+    k = torch.arange(n_pairs, device=idx.device)
+    n = counts[pick[k]]
+    other = (col[k] + 1 + (torch.rand(n_pairs, device=idx.device, generator=gen) * (n - 1).clamp(min=1)).long()) % n
+    ok = n >= 2
+    partner = B - 1 - k
+    idx = idx.clone()
+    idx[partner] = torch.where(ok, table[pick[k], other], idx[partner])
+    ids = ids.clone()
+    j = torch.randint(0, styled_bank.shape[1], (n_pairs,), device=idx.device, generator=gen)
+    ids[k] = torch.where(ok[:, None], styled_bank[idx[k], j], ids[k])
+    ids[partner] = torch.where(ok[:, None], styled_bank[idx[partner], j], ids[partner])
+    return idx, ids
 
 
 def save_clip(clip: CLIP, tok: Tokenizer, info: dict, path: Path) -> None:

@@ -64,3 +64,27 @@ def test_caption_bank_passes_the_style_probability_on():
     for p, want in ((0.0, 0.0), (1.0, 1.0)):
         bank = caption_bank(tok, meta, np.zeros(4, np.int32), np.zeros(4, np.int32), 8, 0, style_p=p)
         assert float((bank == style_id).any(-1).float().mean()) == want
+
+
+def test_style_pairs_put_two_vendors_of_one_concept_in_a_batch_with_styled_captions():
+    from train import with_style_pairs
+    gen = torch.Generator().manual_seed(0)
+    # 6 concepts; concept c's images are rows 5c..5c+4 (five styles), except concept 5 with one image (row 25)
+    table = torch.tensor([[5 * c + i for i in range(5)] for c in range(5)] + [[25] * 5])
+    counts = torch.tensor([5, 5, 5, 5, 5, 1])
+    styled = torch.arange(26 * 2).reshape(26, 2, 1) + 1000          # styled caption "ids": 1000 + 2 * row + j
+    for trial in range(20):
+        pick = torch.randperm(6, generator=gen)
+        col = (torch.rand(6, generator=gen) * counts[pick]).long()
+        idx = table[pick, col]
+        ids = torch.zeros(6, 1, dtype=torch.long)
+        new_idx, new_ids = with_style_pairs(idx, ids, pick, col, table, counts, styled, 2, gen)
+        for k in range(2):
+            partner = 5 - k
+            if counts[pick[k]] >= 2:
+                assert new_idx[partner] // 5 == new_idx[k] // 5 and new_idx[partner] != new_idx[k]
+                assert int(new_ids[k]) in (1000 + 2 * int(new_idx[k]), 1001 + 2 * int(new_idx[k]))
+                assert int(new_ids[partner]) in (1000 + 2 * int(new_idx[partner]), 1001 + 2 * int(new_idx[partner]))
+            else:
+                assert new_idx[partner] == idx[partner] and int(new_ids[k]) == 0
+        assert torch.equal(new_idx[2:4], idx[2:4])                  # the middle rows are untouched
