@@ -274,6 +274,13 @@ Held-out top-1 / top-5: **{pct(ho.get('all', {}).get('top1'))} / {pct(ho.get('al
 concepts: {pct(ho.get('eval_concepts', {}).get('top1'))} / {pct(ho.get('eval_concepts', {}).get('top5'))}; per style:
 {per}; chance {pct(ho.get('chance_top1'))}).
 """)
+    else:
+        out.append("""### The independent judge
+`training/classifier.py` (an emoji-concept classifier on the real images only, its own conv net and seed, one held-out
+image per concept with >= 3 drawings) has no trained weights here yet: `training/gpu_run.sh` trains it on the GPU beside
+CLIP (about a minute) and evaluates prompt fidelity under it; a shared 2-core CPU manages a few thousand images in ten
+minutes, far too few for 2,507 classes. Until then the judge columns below read n/a.
+""")
     ph = met if met.get("phrasings") else (json.loads(Path(phrasings_path).read_text("utf-8")) if phrasings_path else None)
     if ph and ph.get("phrasings"):
         pf = ph["prompt_fidelity"]
@@ -287,6 +294,8 @@ From {where}. The judge column is the independent classifier's verdict on the sa
 """)
     if sharpness_path and Path(sharpness_path).exists():
         sh = json.loads(Path(sharpness_path).read_text("utf-8"))
+        real_fn = sh["real_same_concepts"]["flat_noise"]
+        grain_txt = ", ".join(f"{r['setting']} {r['flat_noise'] / real_fn:.0f}x" for r in sh["rows"]) if real_fn else "n/a"
         out.append(f"""### Sharpness: where the grain comes from
 `training/sharpness.py` on {sh['prompts']} fixed prompts (bare names of the first evaluation concepts, seed 0), on
 {sh.get('device', '?')}: HF energy = mean squared 4-neighbour Laplacian of the [0, 1] pixels, flat-region noise = its
@@ -296,6 +305,8 @@ FID with {sh['prompts']} images is only a relative measure between rows (its flo
 is in the last row). {sh.get('raw_weights_note', '')}
 
 {sharpness_table(sh)}
+
+Flat-region noise against the real images': {grain_txt}.
 """)
     if style_probe_path and Path(style_probe_path).exists():
         sp = json.loads(Path(style_probe_path).read_text("utf-8"))
@@ -306,7 +317,8 @@ is in the last row). {sh.get('raw_weights_note', '')}
 concepts x every style, against that concept's real images: the nearest is in the asked style {pct(sp['accuracy'])} of the
 time (chance {pct(sp['chance'])}); per style {per}. Asked -> picked: {conf}. CLIP's training batches hold distinct
 concepts, so nothing in its loss asks it to tell two styles of one concept apart; the style words reach the U-Net
-through the token states only. The next GPU run names the style in 70% of captions (was 40%, `style_phrase_p`).
+through the token states only. The next GPU run names the style in 70% of captions (was 40%, `style_phrase_p`)
+and fills a quarter of each CLIP batch with same-concept pairs in two styles with styled captions (`style_pairs`).
 """)
     hist = unet_ck.get("history") or []
     loss_pts = [(h["images_seen"], h["loss"]) for h in hist if h.get("loss") is not None]

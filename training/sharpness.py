@@ -92,8 +92,9 @@ def study(args) -> None:
     ck_keys = torch.load(args.checkpoints / "unet.pt", map_location="cpu").keys()
     weight_sets = [("ema", True)] + ([("raw", False)] if "state_dict" in ck_keys else [])
     result["weights"] = [w for w, _ in weight_sets]
+    result["device"] = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
     if "state_dict" not in ck_keys:
-        result["raw_weights_note"] = "the checkpoint keeps only the EMA weights: EMA vs raw needs a training run's unet.pt"
+        result["raw_weights_note"] = "The checkpoint keeps only the EMA weights: EMA vs raw needs a training run's unet.pt."
     settings = [s for s in SETTINGS if s[1] <= args.max_steps]
     finished: dict[tuple, np.ndarray] = {}
     for wname, ema in weight_sets:
