@@ -95,7 +95,7 @@ def study(args) -> None:
     result["device"] = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
     if "state_dict" not in ck_keys:
         result["raw_weights_note"] = "The checkpoint keeps only the EMA weights: EMA vs raw needs a training run's unet.pt."
-    settings = [s for s in SETTINGS if s[1] <= args.max_steps]
+    settings = [s for s in SETTINGS if s[1] <= args.max_steps and (not args.only or any(o in s[0] for o in args.only))]
     finished: dict[tuple, np.ndarray] = {}
     for wname, ema in weight_sets:
         unet, _ = load_unet(args.checkpoints / "unet.pt", device, ema=ema)
@@ -148,6 +148,8 @@ def main() -> None:
     s.add_argument("--max-steps", type=int, default=50, help="skip settings with more sampling steps")
     s.add_argument("--chunk", type=int, default=16)
     s.add_argument("--judge", type=Path, default=None)
+    s.add_argument("--only", nargs="+", default=None,
+                   help="only the settings whose name contains one of these (to spread a study over processes)")
     s.add_argument("--save-images", type=Path, default=None, help="folder for each setting's images (.npy)")
     r = sub.add_parser("real", help="the statistics of the real images, per style")
     r.add_argument("--data", type=Path, default=ROOT / "training" / "build")
