@@ -69,18 +69,20 @@ def guide(uncond: np.ndarray, cond: np.ndarray, scale: float) -> np.ndarray:
 
 
 def ddim_step(ab: np.ndarray, t: int, t_prev: int, x_t: np.ndarray, v: np.ndarray,
-              eta: float = 0.0, noise: np.ndarray | None = None) -> dict[str, np.ndarray]:
+              eta: float = 0.0, noise: np.ndarray | None = None, clip_x0: bool = True) -> dict[str, np.ndarray]:
     """One DDIM step (Song et al. 2021, eq. 12) from t to t_prev (-1 means the clean image).
 
     1. x0 and eps from the v prediction; x0 clipped to [-1, 1] and eps re-derived from the clipped x0
-       so the pair stays consistent with x_t.
+       so the pair stays consistent with x_t (the page's sampler). clip_x0=False keeps the unclipped
+       pair, for training/sharpness.py's comparison.
     2. sigma = eta * sqrt((1 - ab_prev) / (1 - ab_t)) * sqrt(1 - ab_t / ab_prev)   (eq. 16)
     3. x_prev = sqrt(ab_prev) x0 + sqrt(1 - ab_prev - sigma^2) eps + sigma z
     Returns float32 arrays: prev_sample, pred_original_sample (x0), pred_epsilon."""
     ab_t = float(ab[t])
     ab_prev = float(ab[t_prev]) if t_prev >= 0 else 1.0
     x0, _ = v_to_x0_eps(ab_t, x_t, v)
-    x0 = np.clip(x0, -1.0, 1.0)
+    if clip_x0:
+        x0 = np.clip(x0, -1.0, 1.0)
     eps = (x_t.astype(np.float64) - math.sqrt(ab_t) * x0) / math.sqrt(1.0 - ab_t)
     sigma = eta * math.sqrt((1 - ab_prev) / (1 - ab_t)) * math.sqrt(1 - ab_t / ab_prev)
     prev = math.sqrt(ab_prev) * x0 + math.sqrt(max(1.0 - ab_prev - sigma * sigma, 0.0)) * eps

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (embed_images, images_on, load_clip, load_config, load_dataset, load_unet, pick_device,
                     text_config, to_unit, unet_config)
 from data.build_glove import load_glove
-from data.captions import all_caption_texts, sample_caption
+from data.captions import STYLE_PHRASE_P, all_caption_texts, sample_caption
 from model import CLIP, ImageConfig, UNet, config_dict, count_parameters, seed_word_vectors, unet_gflops
 from schedule import cosine_alphas_cumprod
 from tokenizer import Tokenizer
@@ -116,16 +116,17 @@ class Dist:
 
 
 def caption_bank(tok: Tokenizer, meta: dict, concept: np.ndarray, style: np.ndarray, per_image: int,
-                 seed: int) -> torch.Tensor:
+                 seed: int, style_p: float = STYLE_PHRASE_P) -> torch.Tensor:
     """int32 [N, per_image, L]: captions sampled ahead of time for every image, so a training step picks
-    its captions with one gather on the device instead of a Python loop."""
+    its captions with one gather on the device instead of a Python loop. style_p: how often a caption
+    names the image's style."""
     rng = random.Random(seed)
     cache: dict[str, list[int]] = {}
     out = np.zeros((len(concept), per_image, tok.max_length), np.int32)
     for i in range(len(concept)):
         c, s = meta["concepts"][int(concept[i])], meta["styles"][int(style[i])]
         for j in range(per_image):
-            text = sample_caption(c, s, rng)
+            text = sample_caption(c, s, rng, style_p)
             ids = cache.get(text)
             if ids is None:
                 ids = cache[text] = tok.encode(text)
@@ -218,7 +219,13 @@ def train_clip(cfg, args, images, concept, style, meta, device, log, exclude_sty
     table = torch.tensor([by_concept[k] + [by_concept[k][0]] * (width - len(by_concept[k])) for k in concepts],
                          device=device)
     counts = torch.tensor([len(by_concept[k]) for k in concepts], device=device)
-    bank = caption_bank(tok, meta, concept, style, c.get("captions_per_image", 8), args.seed).to(device)
+    bank = caption_bank(tok, meta, concept, style, c.get("captions_per_image", 8), args.seed,
+                        c.get("style_phrase_p", STYLE_PHRASE_P)).to(device)
+    # style pairs: the last n_pairs rows of a batch become the first n_pairs concepts drawn by another vendor,
+    # and those 2 x n_pairs rows take captions that name the style, so InfoNCE has to tell styles apart
+    n_pairs = int(c.get("style_pairs", 0.0) * min(c["batch"], len(concepts)) / 2)
+    styled_bank = (caption_bank(tok, meta, concept, style, 4, args.seed + 3, style_p=1.0).to(device)
+                   if n_pairs else None)
     emb_params = [clip.text.tok.weight]
     other = [p for p in clip.parameters() if p is not clip.text.tok.weight]
     opt = torch.optim.AdamW([{"params": other, "weight_decay": 0.05, "lr_scale": 1.0},
@@ -239,6 +246,8 @@ def train_clip(cfg, args, images, concept, style, meta, device, log, exclude_sty
         col = (torch.rand(batch, device=device, generator=gen) * counts[pick]).long()
         idx = table[pick, col]
         ids = bank[idx, torch.randint(0, bank.shape[1], (batch,), device=device, generator=gen)]
+        if n_pairs:
+            idx, ids = with_style_pairs(idx, ids, pick, col, table, counts, styled_bank, n_pairs, gen)
         x = to_unit(images[idx])
         if c.get("augment", True):
             x = augment(x, gen)
@@ -264,6 +273,26 @@ def train_clip(cfg, args, images, concept, style, meta, device, log, exclude_sty
     return clip.eval(), tok, info
 
 
+def with_style_pairs(idx: torch.Tensor, ids: torch.Tensor, pick: torch.Tensor, col: torch.Tensor, table: torch.Tensor,
+                     counts: torch.Tensor, styled_bank: torch.Tensor, n_pairs: int, gen: torch.Generator):
+    """A CLIP batch with style pairs: row B-1-k becomes another image (another vendor's drawing) of row k's
+    concept, k < n_pairs, where that concept has one; both rows then take a caption that names their style.
+    Rows whose concept has a single image stay as they were. Returns (image rows, caption ids)."""
+    B = len(idx)
+    k = torch.arange(n_pairs, device=idx.device)
+    n = counts[pick[k]]
+    other = (col[k] + 1 + (torch.rand(n_pairs, device=idx.device, generator=gen) * (n - 1).clamp(min=1)).long()) % n
+    ok = n >= 2
+    partner = B - 1 - k
+    idx = idx.clone()
+    idx[partner] = torch.where(ok, table[pick[k], other], idx[partner])
+    ids = ids.clone()
+    j = torch.randint(0, styled_bank.shape[1], (n_pairs,), device=idx.device, generator=gen)
+    ids[k] = torch.where(ok[:, None], styled_bank[idx[k], j], ids[k])
+    ids[partner] = torch.where(ok[:, None], styled_bank[idx[partner], j], ids[partner])
+    return idx, ids
+
+
 def save_clip(clip: CLIP, tok: Tokenizer, info: dict, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save({"text_config": config_dict(clip.text.cfg), "image_config": config_dict(clip.image.cfg),
@@ -284,6 +313,61 @@ def ema_update(ema_params: list, params: list, decay: float) -> None:
                 pe.lerp_(p, 1.0 - decay)
 
 
+def loss_weights(ab_t: torch.Tensor, min_snr_gamma: float | None) -> torch.Tensor:
+    """Per-sample weights of the v-MSE over t. min-SNR-gamma (Hang et al. 2023) weights the x0-MSE by
+    min(SNR, gamma); the v-MSE is (SNR + 1) x the x0-MSE (x0-hat - x0 = -sqrt(1 - ab) (v-hat - v)), so the
+    v-loss weight is min(SNR, gamma) / (SNR + 1): SNR / (SNR + 1) below gamma, gamma / (SNR + 1) above it,
+    which stops the nearly clean steps from dominating the gradient. None or 0: all 1 (plain v-MSE)."""
+    if not min_snr_gamma:
+        return torch.ones_like(ab_t)
+    snr = ab_t / (1.0 - ab_t)
+    return torch.clamp(snr, max=float(min_snr_gamma)) / (snr + 1.0)
+
+
+def compile_mode(setting) -> str | None:
+    """The config's train.compile -> a torch.compile mode or None: true/"default", "reduce-overhead" (CUDA
+    graphs: the launch-bound small U-Net's kernels replayed as one graph), "max-autotune" (graphs plus
+    autotuned kernels; long first compile), false/null: eager."""
+    if setting in (False, None, "none", "off"):
+        return None
+    if setting is True or setting == "default":
+        return "default"
+    if setting in ("reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"):
+        return setting
+    raise ValueError(f"train.compile must be true, false, 'reduce-overhead' or 'max-autotune', got {setting!r}")
+
+
+def scaled_lr(c: dict, world: int = 1) -> float:
+    """The peak learning rate for the global batch: train.lr is tuned at train.lr_reference_batch images
+    (default: the batch itself, no scaling); a larger batch scales it by sqrt(batch / reference), the
+    usual rule for Adam (the gradient noise falls as 1/sqrt(batch))."""
+    batch = c["batch"] * world
+    ref = c.get("lr_reference_batch") or batch
+    return c["lr"] * math.sqrt(batch / ref)
+
+
+def start_profiler(cuda: bool):
+    """torch.profiler over the next steps (CPU ops, and CUDA kernels on a GPU)."""
+    from torch.profiler import ProfilerActivity, profile
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    prof = profile(activities=acts, record_shapes=False)
+    prof.__enter__()
+    return prof
+
+
+def report_profile(prof, path: Path, cuda: bool, main: bool, rows: int = 25) -> None:
+    """Stop the profiler; print and save the top ops/kernels by total time (device time on a GPU)."""
+    if cuda:
+        torch.cuda.synchronize()
+    prof.__exit__(None, None, None)
+    if not main:
+        return
+    key = "cuda_time_total" if cuda else "cpu_time_total"
+    table = prof.key_averages().table(sort_by=key, row_limit=rows)
+    path.write_text(table + "\n", "utf-8")
+    print(f"PROFILE (top {rows} by {key}; also in {path})\n{table}", flush=True)
+
+
 def make_optimizer(params, lr: float, device) -> torch.optim.Optimizer:
     if device.type == "cuda":
         try:
@@ -302,11 +386,16 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
         unet, ck = load_unet(args.resume / "unet.pt", device, ema=True)
         prev_minutes, prev_steps = ck.get("minutes", 0.0), ck.get("steps", 0)
         prev_images = ck.get("images_seen", 0)
+        history = list(ck.get("history") or [])
+        if not history and prev_images:  # a checkpoint from before the history: its totals are the first point
+            history = [{"images_seen": prev_images, "loss": ck.get("final_loss"), "minutes_total": prev_minutes,
+                        "hardware": ck.get("device_name", "?")}]
         if dist.main:
             print(f"unet: resumed from {args.resume / 'unet.pt'} ({prev_steps} steps, {prev_minutes:.1f} min)")
     else:
         torch.manual_seed(args.seed)  # the same initial weights on every rank
         unet = UNet(unet_config(cfg, text.cfg.width)).to(device)
+        history = []
     unet.train()
     gflops = unet_gflops(copy.deepcopy(unet).cpu().float(), tok.max_length)
     params_n = count_parameters(unet)
@@ -319,22 +408,26 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
         from torch.nn.parallel import DistributedDataParallel as DDP
         model = DDP(unet, device_ids=[device.index] if cuda else None)
     compiled = False
-    if cuda and c.get("compile", True) and hasattr(torch, "compile"):
-        model = torch.compile(model)
-        compiled = True
+    mode = compile_mode(c.get("compile", True))
+    if cuda and mode and hasattr(torch, "compile"):  # torch 1.13 (this repo's CPU) has no torch.compile
+        model = torch.compile(model, mode=None if mode == "default" else mode)
+        compiled = mode
     device_name, peak = peak_flops(device)
     if dist.main:
         print(f"unet: {params_n / 1e6:.2f}M parameters, {gflops:.3f} GFLOPs per image-step; device {device_name}, "
               f"{dist.world} process(es), batch {c['batch']} per process, compile={compiled}, "
               f"bf16={cuda}, channels_last={cuda}")
     ab = torch.tensor(cosine_alphas_cumprod(), dtype=torch.float32, device=device)
-    bank = caption_bank(tok, meta, concept, style, c.get("captions_per_image", 16), args.seed + 7).to(device)
+    bank = caption_bank(tok, meta, concept, style, c.get("captions_per_image", 16), args.seed + 7,
+                        c.get("style_phrase_p", STYLE_PHRASE_P)).to(device)
     uncond = torch.tensor(tok.encode(""), dtype=torch.int32, device=device)
     gen = torch.Generator(device=device)
     gen.manual_seed(args.seed + 1000 * (dist.rank + 1))
-    opt = make_optimizer(unet.parameters(), c["lr"], device)
+    peak_lr = scaled_lr(c, dist.world)
+    opt = make_optimizer(unet.parameters(), peak_lr, device)
     params, ema_params = list(unet.parameters()), list(ema.parameters())
     B = c["batch"]
+    min_snr = c.get("min_snr_gamma")
     t0, step, last_save, last_log, seen = time.time(), 0, time.time(), time.time(), 0
     budget = c["minutes"] * 60
     loss_sum = torch.zeros((), device=device)
@@ -342,6 +435,11 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
     warm_steps = c.get("throughput_after_steps", 30)  # compile and warm-up steps are left out of images/s
     tp_t0, tp_step = None, 0
     best_tp = {}
+    profiler = None
+    if dist.main:
+        log(stage="unet", run_start=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), hardware=device_name,
+            processes=dist.world, batch_per_process=B, lr=peak_lr, compile=compiled, min_snr_gamma=min_snr,
+            images_seen=prev_images, minutes_total=prev_minutes, style_phrase_p=c.get("style_phrase_p", STYLE_PHRASE_P))
 
     def batch_on_device():
         idx = torch.randint(0, len(images), (B,), device=device, generator=gen)
@@ -355,7 +453,7 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
         noise = torch.randn(x0.shape, device=device, generator=gen)
         a = ab[t].sqrt()[:, None, None, None]
         s = (1 - ab[t]).sqrt()[:, None, None, None]
-        return a * x0 + s * noise, t, ids, a * noise - s * x0
+        return a * x0 + s * noise, t, ids, a * noise - s * x0, loss_weights(ab[t], min_snr)
 
     def save():
         if not dist.main:
@@ -369,14 +467,16 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
                     "minutes": prev_minutes + (time.time() - t0) / 60, "gflops_per_image": gflops,
                     "parameters": params_n, "device": str(device), "device_name": device_name,
                     "processes": dist.world, "throughput": best_tp,
-                    "final_loss": sum(recent[-20:]) / max(1, len(recent[-20:]))}, tmp)
+                    "final_loss": sum(recent[-20:]) / max(1, len(recent[-20:])),
+                    # (images seen, v-MSE) across every run: the model card charts it
+                    "history": history}, tmp)
         tmp.replace(path)
 
     while step < c["steps"] and time.time() - t0 < budget:
         frac = max(step / c["steps"], (time.time() - t0) / budget)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, frac, c["lr"], c["warmup"])
-        x_t, t, ids, v = batch_on_device()
+            g["lr"] = lr_at(step, frac, peak_lr, c["warmup"])
+        x_t, t, ids, v, w = batch_on_device()
         with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
             ctx = text(ids)[0]
         if cuda:
@@ -386,9 +486,9 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
             opt.zero_grad(set_to_none=True)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
                 pred = model(x_t, t.float(), ctx)
-            out = F.mse_loss(pred.float(), v)
-            out.backward()
-            return out
+            per_sample = (pred.float() - v).pow(2).mean(dim=(1, 2, 3))
+            (per_sample * w).mean().backward()
+            return per_sample.detach().mean()  # logged: the plain v-MSE, comparable across runs and weightings
 
         if compiled and step < 3:
             try:
@@ -408,7 +508,14 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
         loss_n += 1
         step += 1
         seen += B * dist.world
-        if step == warm_steps:
+        if profiler is not None:
+            profiler.step()
+            if step == warm_steps + args.profile:
+                report_profile(profiler, args.out / "profile.txt", cuda, dist.main)
+                profiler = None
+        if step == warm_steps and args.profile and dist.main:
+            profiler = start_profiler(cuda)
+        if step == warm_steps + args.profile:  # images/s leaves out compile, warm-up and profiled steps
             if cuda:
                 torch.cuda.synchronize()
             tp_t0, tp_step = time.time(), step
@@ -419,7 +526,7 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
             loss_n = 0
             el = time.time() - t0
             row = {"stage": "unet", "step": prev_steps + step, "loss": mean_loss, "lr": opt.param_groups[0]["lr"],
-                   "minutes": el / 60}
+                   "minutes": el / 60, "images_seen": prev_images + seen, "minutes_total": prev_minutes + el / 60}
             if tp_t0 is not None and step > tp_step:
                 ips = (step - tp_step) * B * dist.world / (time.time() - tp_t0)
                 tflops = ips * 3 * gflops * 1e9 / 1e12  # forward + backward ~ 3x the forward's FLOPs
@@ -432,6 +539,8 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
                     row["peak_fraction"] = tflops * 1e12 / peak
             if dist.main:
                 log(**row)
+                history.append({"images_seen": row["images_seen"], "loss": round(mean_loss, 5),
+                                "minutes_total": round(row["minutes_total"], 3), "hardware": device_name})
             last_log = time.time()
         if time.time() - last_save > c.get("save_every_s", 300):
             save()
@@ -443,8 +552,10 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
     save()
     el = time.time() - t0
     if dist.main:
-        log(stage="unet", step=prev_steps + step, done=True, minutes=el / 60, images_seen=seen,
-            loss=sum(recent[-20:]) / max(1, len(recent[-20:])))
+        log(stage="unet", step=prev_steps + step, done=True, minutes=el / 60, images_this_run=seen,
+            images_seen=prev_images + seen, minutes_total=prev_minutes + el / 60, hardware=device_name,
+            processes=dist.world, batch_per_process=B, lr=peak_lr, compile=compiled,
+            min_snr_gamma=min_snr, loss=sum(recent[-20:]) / max(1, len(recent[-20:])), throughput=best_tp or None)
         if best_tp:
             frac_txt = (f", {best_tp['peak_fraction']:.2%} of the {best_tp['peak_tflops']:.0f} TFLOP/s bf16 peak"
                         if best_tp.get("peak_fraction") else "")
@@ -471,6 +582,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--minutes", type=float, default=None, help="override the U-Net stage's time budget")
     ap.add_argument("--clip-minutes", type=float, default=None, help="override the CLIP stage's time budget")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="run the PyTorch profiler over N U-Net steps once warmed up, print the top ops/kernels "
+                         "(also OUT/profile.txt), then go on training")
     args = ap.parse_args()
     cfg = load_config(args.config)
     if args.minutes is not None:

@@ -46,7 +46,9 @@ def frame(text: str, rng: random.Random) -> str:
     return f"{pre}{text}{suf}"
 
 
-def sample_caption(concept: dict, style: str, rng: random.Random) -> str:
+def sample_caption(concept: dict, style: str, rng: random.Random, style_p: float = STYLE_PHRASE_P) -> str:
+    """One caption; the style is named with probability style_p (configs' clip/train "style_phrase_p":
+    more often teaches the U-Net and CLIP what the style words mean, at the cost of style-free captions)."""
     r = rng.random()
     if r < 0.6 or not concept["tags"]:
         text = rng.choice(concept["names"])
@@ -59,9 +61,37 @@ def sample_caption(concept: dict, style: str, rng: random.Random) -> str:
         text = rng.choice(TEMPLATES).format(text)
     elif rng.random() < FRAME_P:
         text = frame(text, rng)
-    if rng.random() < STYLE_PHRASE_P:
+    if rng.random() < style_p:
         styled = rng.choice(STYLE_TEMPLATES).format(text, style)
         if len(split_words(styled)) > MAX_LENGTH - 2:   # the style words would be cut off: keep them
             styled = rng.choice(STYLE_TEMPLATES).format(min(concept["names"], key=len), style)
         text = styled
     return text
+
+
+def _reachable_framings() -> tuple[set[str], set[str]]:
+    """Every text that sample_caption (templates, framings, style templates) or robust_text.py's framing
+    distillation (a framing around a sampled caption, which may itself be templated) can put before or
+    after a concept's words."""
+    tmpl = [t.split("{}") for t in TEMPLATES]
+    pre_t = {p.strip() for p, _ in tmpl} | {""}
+    suf_t = {s.strip() for _, s in tmpl} | {""}
+    pres = pre_t | {f"{f} {p}".strip() for f in FRAME_PREFIXES for p in pre_t}
+    sufs = suf_t | {f"{s} {f}".strip() for f in FRAME_SUFFIXES for s in suf_t}
+    style_sufs = {st.split("{}")[1].strip() for st in STYLE_TEMPLATES}
+    sufs |= {f"{s} {st}".strip() for s in set(sufs) for st in style_sufs}  # style words follow with "{}" filled
+    return pres, sufs
+
+
+def seen_framing(template: str) -> str | None:
+    """None if a prompt template ("a picture of {}") frames the concept in a way no training caption or
+    framing distillation does; otherwise which list entry it matches, e.g. "prefix 'an illustration of a'".
+    Only the exact framing counts: "a picture of" is unseen even though "a" and "of" are common words."""
+    if template.count("{}") != 1:
+        raise ValueError(f"a prompt template needs exactly one {{}}, got {template!r}")
+    pre, suf = (part.strip() for part in template.split("{}"))
+    pres, sufs = _reachable_framings()
+    if pre in pres and suf in sufs:
+        return f"prefix {pre!r} and suffix {suf!r}"
+    hits = [f for f in FRAME_PREFIXES + FRAME_SUFFIXES if f and ((pre and f in pre) or (suf and f in suf))]
+    return f"contains the framing {hits[0]!r}" if hits else None
