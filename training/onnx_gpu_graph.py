@@ -1,0 +1,163 @@
+"""ONNX graphs a GPU runtime likes: few kernels per call, no shape arithmetic, static shapes but the batch.
+
+On WebGPU every ONNX node is one or more GPU kernels, each with its own bind group and uniform upload,
+and on a real GPU that per-kernel overhead, not the arithmetic, is what a U-Net call costs. So:
+- attention is one com.microsoft MultiHeadAttention node (projections stay MatMuls), instead of
+  reshape/transpose/matmul/scale/softmax/matmul/transpose chains;
+- GELU is com.microsoft Gelu (exact, erf-based) and SiLU is com.microsoft QuickGelu with alpha 1
+  (x * sigmoid(x), exactly SiLU) instead of five and two nodes;
+- the graph is traced at a fixed batch and onnxruntime's offline optimiser (optimize_onnx.mjs, basic
+  level) folds every shape computation into constants; then the batch is made symbolic again
+  ("batch") by rewriting the batch entry of each Reshape target to -1, so one file still serves
+  batch 1 and 2 (see make_batch_symbolic).
+All three contrib ops run on onnxruntime's CPU EP (WASM, onnxruntime-node) and on its WebGPU EPs.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+from torch.onnx import symbolic_helper
+
+# The batch the graph is traced at: a number no other dimension of these networks has (3, 12, 16, 32,
+# 48, 64, 128, 192, ...), so every 5 left in a shape constant is the batch.
+TRACE_BATCH = 5
+CONTRIB = {"com.microsoft": 1}
+
+
+class _MultiHeadAttention(torch.autograd.Function):
+    """softmax(q k^T / sqrt(d)) v over `heads` heads, q [B, N, C], k and v [B, M, C] -> [B, N, C]."""
+
+    @staticmethod
+    def forward(ctx, q, k, v, heads: int):  # the same arithmetic as model.Attention
+        B, N, C = q.shape
+        d = C // heads
+        qh = q.reshape(B, N, heads, d).transpose(1, 2)        # (B, h, N, d)
+        kh = k.reshape(B, -1, heads, d).transpose(1, 2)       # (B, h, M, d)
+        vh = v.reshape(B, -1, heads, d).transpose(1, 2)       # (B, h, M, d)
+        att = (qh @ kh.transpose(-2, -1)) * (1.0 / math.sqrt(d))
+        return (att.softmax(dim=-1) @ vh).transpose(1, 2).reshape(B, N, C)
+
+    @staticmethod
+    def symbolic(g, q, k, v, heads):
+        out = g.op("com.microsoft::MultiHeadAttention", q, k, v, num_heads_i=heads)
+        out.setType(q.type())
+        return out
+
+
+def _fused_attention_forward(self, x, context=None, bias=None):
+    """model.Attention.forward with the core as one MultiHeadAttention node (no mask: the U-Net has none)."""
+    assert bias is None, "the fused export has no attention mask (the text encoder keeps model.Attention)"
+    ctx = x if context is None else context
+    return self.out(_MultiHeadAttention.apply(self.q(x), self.k(ctx), self.v(ctx), self.heads))
+
+
+@symbolic_helper.parse_args("v", "s")
+def _gelu(g, x, approximate="none"):
+    if approximate != "none":
+        raise ValueError(f"only exact GELU is exported as com.microsoft Gelu, got approximate={approximate}")
+    return g.op("com.microsoft::Gelu", x)
+
+
+def _silu(g, x):
+    return g.op("com.microsoft::QuickGelu", x, alpha_f=1.0)
+
+
+@symbolic_helper.parse_args("v", "i", "v", "v", "f", "i")
+def _group_norm(g, x, groups, weight, bias, eps, cudnn_enabled):
+    """torch's own GroupNorm export, but the way back to [B, C, H, W] is a constant target, not
+    Shape(x): no shape arithmetic left for a runtime to do on the CPU."""
+    sizes = symbolic_helper._get_tensor_sizes(x)  # as traced: static
+    const = lambda t: g.op("Constant", value_t=t)  # noqa: E731
+    h = g.op("Reshape", x, const(torch.tensor([0, groups, -1], dtype=torch.int64)))
+    h = g.op("InstanceNormalization", h, const(torch.ones(groups)), const(torch.zeros(groups)), epsilon_f=eps)
+    # the traced shape itself (torch's shape inference rejects a 0 without a -1); make_batch_symbolic
+    # then turns its batch into 0
+    h = g.op("Reshape", h, const(torch.tensor(sizes, dtype=torch.int64)))
+    axes = const(torch.arange(1, len(sizes) - 1, dtype=torch.int64))  # weight [C] -> [C, 1, 1]
+    return g.op("Add", g.op("Mul", h, g.op("Unsqueeze", weight, axes)), g.op("Unsqueeze", bias, axes))
+
+
+class fused_ops:
+    """Context manager: while open, exports GELU and SiLU as one contrib node each, GroupNorm without
+    shape arithmetic and, for the modules
+    in `attention` (model.Attention), attention as one MultiHeadAttention node."""
+
+    def __init__(self, attention=()):
+        self.attention = list(attention)
+
+    def __enter__(self):
+        from torch.onnx import register_custom_op_symbolic
+        register_custom_op_symbolic("aten::gelu", _gelu, 17)
+        register_custom_op_symbolic("aten::silu", _silu, 17)
+        for m in self.attention:
+            m.forward = _fused_attention_forward.__get__(m)
+        return self
+
+    def __exit__(self, *exc):
+        from torch.onnx import unregister_custom_op_symbolic
+        unregister_custom_op_symbolic("aten::gelu", 17)
+        unregister_custom_op_symbolic("aten::silu", 17)
+        for m in self.attention:
+            del m.forward  # back to the class's forward
+        return False
+
+
+def make_batch_symbolic(path, inputs: list[str], outputs: dict[str, tuple[int, ...]]) -> None:
+    """Rewrites a graph traced at TRACE_BATCH (static shapes, shape arithmetic folded) so its batch is
+    the symbolic dimension "batch": dim 0 of the named inputs, the outputs (given by their shape after
+    the batch: the exporter cannot infer shapes through contrib ops), and the leading entry of every
+    Reshape target that holds the batch (B or B x tokens) becomes -1. Any other constant holding
+    TRACE_BATCH, or a Reshape whose batch entry is not its first, is an error: the graph would not
+    follow the batch. Run it after optimize_onnx.mjs, which folds Shape nodes into such constants."""
+    model = onnx.load(str(path))
+    g = model.graph
+    for v in g.input:
+        if v.name in inputs:
+            dim = v.type.tensor_type.shape.dim[0]
+            if dim.dim_value != TRACE_BATCH:
+                raise ValueError(f"{path}: input {v.name} dim 0 is {dim.dim_value}, traced at {TRACE_BATCH}")
+            dim.dim_param = "batch"
+    for v in g.output:
+        shape = v.type.tensor_type.shape
+        del shape.dim[:]
+        shape.dim.add().dim_param = "batch"
+        for n in outputs[v.name]:
+            shape.dim.add().dim_value = n
+    del g.value_info[:]  # traced shapes, batch included: let runtimes infer them again
+    inits = {i.name: i for i in g.initializer}
+    consts = {n.output[0]: n for n in g.node if n.op_type == "Constant"}
+    reshape_targets = {n.input[1] for n in g.node if n.op_type == "Reshape"}
+    for name in reshape_targets:
+        holder = inits.get(name)
+        tensor = holder if holder is not None else consts[name].attribute[0].t
+        shape = numpy_helper.to_array(tensor).copy()
+        if shape[0] in (0, -1) and not (shape[1:] % TRACE_BATCH == 0).any():
+            continue  # already follows the input's batch (torch's GroupNorm: [0, groups, -1])
+        # batch (5) or batch x tokens (5 N, onnxruntime's MatMul+Add -> Gemm flattening) first, no other -1
+        if shape[0] % TRACE_BATCH != 0 or (shape[1:] == -1).any() or (shape[1:] == TRACE_BATCH).any():
+            raise ValueError(f"{path}: Reshape target {name} = {shape.tolist()} does not lead with the batch")
+        shape[0] = -1
+        tensor.CopyFrom(numpy_helper.from_array(shape.astype(np.int64), tensor.name))
+    for n in g.node:
+        if n.op_type == "Reshape":
+            continue
+        for name in n.input:
+            holder = inits.get(name)
+            tensor = holder if holder is not None else (consts[name].attribute[0].t if name in consts else None)
+            if tensor is not None and tensor.data_type == onnx.TensorProto.INT64 and (numpy_helper.to_array(tensor) == TRACE_BATCH).any():
+                raise ValueError(f"{path}: {n.op_type} {n.name} input {name} holds the trace batch {TRACE_BATCH}")
+    onnx.save(model, str(path))
+
+
+def census(path) -> dict[str, int]:
+    """Node count per op type (domain-qualified for contrib ops), most frequent first."""
+    model = onnx.load(str(path))
+    counts: dict[str, int] = {}
+    for n in model.graph.node:
+        key = f"{n.domain}.{n.op_type}" if n.domain else n.op_type
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
