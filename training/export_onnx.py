@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_clip, load_dataset, load_unet
 from model import Attention
 from onnx_fp16 import store_fp16
-from onnx_gpu_graph import CONTRIB, TRACE_BATCH, fused_ops, make_batch_symbolic
+from onnx_gpu_graph import CONTRIB, TRACE_BATCH, fuse_norm_affine, fused_ops, make_batch_symbolic, merge_shared_gemms
 from schedule import NUM_TRAIN_TIMESTEPS, cosine_alphas_cumprod
 
 OPSET = 17
@@ -52,11 +52,14 @@ class ImageEncoderOnnx(torch.nn.Module):
 
 def static_graph(path: Path, inputs: list[str], outputs: dict[str, tuple[int, ...]]) -> None:
     """A graph traced at TRACE_BATCH -> shape arithmetic folded by onnxruntime (optimize_onnx.mjs) ->
-    the batch symbolic again (onnx_gpu_graph.make_batch_symbolic), in place."""
+    the batch symbolic again, GroupNorm's affine one node, the FiLM projections one Gemm
+    (onnx_gpu_graph.py), in place."""
     optimised = path.with_suffix(".opt.onnx")
     subprocess.run(["node", str(Path(__file__).resolve().parent / "optimize_onnx.mjs"), str(path), str(optimised)], check=True)
     optimised.replace(path)
     make_batch_symbolic(path, inputs, outputs)
+    fuse_norm_affine(path)
+    merge_shared_gemms(path)
 
 
 def file_entry(path: Path) -> dict:

@@ -153,6 +153,120 @@ def make_batch_symbolic(path, inputs: list[str], outputs: dict[str, tuple[int, .
     onnx.save(model, str(path))
 
 
+def fuse_norm_affine(path) -> int:
+    """GroupNorm's per-channel affine (Mul by gamma [C,1,1], then Add beta [C,1,1], after the
+    InstanceNormalization + Reshape torch exports it as) -> one BatchNormalization with mean 0, var 1
+    and epsilon 0, which computes exactly x * gamma + beta: one GPU kernel instead of two. Returns how
+    many it fused; run it after optimize_onnx.mjs (the Unsqueezes of gamma and beta folded)."""
+    model = onnx.load(str(path))
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    users: dict[str, list] = {}
+    for n in g.node:
+        for name in n.input:
+            users.setdefault(name, []).append(n)
+    by_output = {o: n for n in g.node for o in n.output}
+    fused = 0
+    for mul in list(g.node):
+        if mul.op_type != "Mul" or mul.input[1] not in inits:
+            continue
+        src = by_output.get(mul.input[0])
+        if src is None or src.op_type != "Reshape" or by_output.get(src.input[0]) is None \
+                or by_output[src.input[0]].op_type != "InstanceNormalization":
+            continue
+        after = users.get(mul.output[0], [])
+        if len(after) != 1 or after[0].op_type != "Add" or after[0].input[1] not in inits:
+            continue
+        add = after[0]
+        gamma, beta = (numpy_helper.to_array(inits[n]) for n in (mul.input[1], add.input[1]))
+        C = gamma.shape[0]
+        if gamma.shape != (C, 1, 1) or beta.shape != (C, 1, 1):
+            continue
+        names = [f"{mul.name}_bn_{k}" for k in ("scale", "bias", "mean", "var")]
+        for name, value in zip(names, (gamma.reshape(C), beta.reshape(C), np.zeros(C, np.float32), np.ones(C, np.float32))):
+            g.initializer.append(numpy_helper.from_array(value.astype(np.float32), name))
+        bn = onnx.helper.make_node("BatchNormalization", [mul.input[0], *names], [add.output[0]],
+                                   name=f"{mul.name}_bn", epsilon=0.0)
+        g.node.insert(list(g.node).index(mul), bn)
+        g.node.remove(mul)
+        g.node.remove(add)
+        fused += 1
+    used = {name for n in g.node for name in n.input}
+    for init in [i for i in g.initializer if i.name not in used]:
+        g.initializer.remove(init)
+    onnx.save(model, str(path))
+    return fused
+
+
+def merge_shared_gemms(path) -> int:
+    """The ResBlocks' FiLM projections all read the same timestep embedding: Gemm -> Unsqueeze x2 ->
+    two Slices (scale, shift) per block becomes one Gemm over the concatenated weights (the same
+    numbers), one Unsqueeze and one Split: 2 kernels instead of ~3 per block. Returns the Gemms merged."""
+    model = onnx.load(str(path))
+    g = model.graph
+    inits = {i.name: i for i in g.initializer}
+    users: dict[str, list] = {}
+    for n in g.node:
+        for name in n.input:
+            users.setdefault(name, []).append(n)
+    arr = lambda name: numpy_helper.to_array(inits[name])  # noqa: E731
+    attrs = lambda n: {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}  # noqa: E731
+
+    def film(gemm):
+        """(chain of nodes to remove, [scale Slice, shift Slice], C) if `gemm` is a FiLM projection."""
+        a = attrs(gemm)
+        if len(gemm.input) != 3 or gemm.input[1] not in inits or gemm.input[2] not in inits or a.get("transB") != 1 \
+                or a.get("transA", 0) != 0 or a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
+            return None
+        chain, out = [gemm], gemm.output[0]
+        for _ in range(2):
+            nxt = users.get(out, [])
+            if len(nxt) != 1 or nxt[0].op_type != "Unsqueeze":
+                return None
+            chain.append(nxt[0])
+            out = nxt[0].output[0]
+        slices = users.get(out, [])
+        C2 = arr(gemm.input[1]).shape[0]
+        if len(slices) != 2 or any(x.op_type != "Slice" or len(x.input) < 4 or any(i not in inits for i in x.input[1:4]) for x in slices):
+            return None
+        spans = sorted((int(arr(x.input[1])[0]), int(arr(x.input[2])[0]), int(arr(x.input[3])[0]), x) for x in slices)
+        if [(b, e, ax) for b, e, ax, _ in spans] != [(0, C2 // 2, 1), (C2 // 2, C2, 1)] or any(len(x.input) > 4 and arr(x.input[4]).tolist() != [1] for x in slices):
+            return None
+        return chain, [x for *_, x in spans], C2 // 2
+
+    groups: dict[str, list] = {}
+    for n in g.node:
+        if n.op_type == "Gemm":
+            hit = film(n)
+            if hit:
+                groups.setdefault(n.input[0], []).append(hit)
+    merged = 0
+    for source, hits in groups.items():
+        if len(hits) < 2:
+            continue
+        tag = f"film_{merged}"
+        weight = np.concatenate([arr(chain[0].input[1]) for chain, _, _ in hits], axis=0)
+        bias = np.concatenate([arr(chain[0].input[2]) for chain, _, _ in hits], axis=0)
+        g.initializer.extend([numpy_helper.from_array(weight, f"{tag}.weight"), numpy_helper.from_array(bias, f"{tag}.bias"),
+                              numpy_helper.from_array(np.array([2, 3], np.int64), f"{tag}.axes"),
+                              numpy_helper.from_array(np.array([c for _, _, c in hits for _ in (0, 1)], np.int64), f"{tag}.split")])
+        new = [onnx.helper.make_node("Gemm", [source, f"{tag}.weight", f"{tag}.bias"], [f"{tag}.gemm"], name=f"/{tag}/Gemm", transB=1),
+               onnx.helper.make_node("Unsqueeze", [f"{tag}.gemm", f"{tag}.axes"], [f"{tag}.4d"], name=f"/{tag}/Unsqueeze"),
+               onnx.helper.make_node("Split", [f"{tag}.4d", f"{tag}.split"], [x.output[0] for _, pair, _ in hits for x in pair],
+                                     name=f"/{tag}/Split", axis=1)]
+        at = min(list(g.node).index(chain[0]) for chain, _, _ in hits)
+        for node in [n for chain, pair, _ in hits for n in (*chain, *pair)]:
+            g.node.remove(node)
+        for i, node in enumerate(new):
+            g.node.insert(at + i, node)
+        merged += len(hits)
+    used = {name for n in g.node for name in n.input}
+    for init in [i for i in g.initializer if i.name not in used]:
+        g.initializer.remove(init)
+    onnx.save(model, str(path))
+    return merged
+
+
 def census(path) -> dict[str, int]:
     """Node count per op type (domain-qualified for contrib ops), most frequent first."""
     model = onnx.load(str(path))
