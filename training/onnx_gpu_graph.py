@@ -26,6 +26,8 @@ from torch.onnx import symbolic_helper
 # 48, 64, 128, 192, ...), so every 5 left in a shape constant is the batch.
 TRACE_BATCH = 5
 CONTRIB = {"com.microsoft": 1}
+# FiLM blocks per Split (2 outputs each): input + 6 outputs stays within 8 storage buffers per shader.
+SPLIT_BLOCKS = 3
 
 
 class _MultiHeadAttention(torch.autograd.Function):
@@ -201,7 +203,7 @@ def fuse_norm_affine(path) -> int:
 def merge_shared_gemms(path) -> int:
     """The ResBlocks' FiLM projections all read the same timestep embedding: Gemm -> Unsqueeze x2 ->
     two Slices (scale, shift) per block becomes one Gemm over the concatenated weights (the same
-    numbers), one Unsqueeze and one Split: 2 kernels instead of ~3 per block. Returns the Gemms merged."""
+    numbers), one Unsqueeze and a two-level Split: ~6 kernels instead of ~33. Returns the Gemms merged."""
     model = onnx.load(str(path))
     g = model.graph
     inits = {i.name: i for i in g.initializer}
@@ -248,12 +250,23 @@ def merge_shared_gemms(path) -> int:
         weight = np.concatenate([arr(chain[0].input[1]) for chain, _, _ in hits], axis=0)
         bias = np.concatenate([arr(chain[0].input[2]) for chain, _, _ in hits], axis=0)
         g.initializer.extend([numpy_helper.from_array(weight, f"{tag}.weight"), numpy_helper.from_array(bias, f"{tag}.bias"),
-                              numpy_helper.from_array(np.array([2, 3], np.int64), f"{tag}.axes"),
-                              numpy_helper.from_array(np.array([c for _, _, c in hits for _ in (0, 1)], np.int64), f"{tag}.split")])
+                              numpy_helper.from_array(np.array([2, 3], np.int64), f"{tag}.axes")])
         new = [onnx.helper.make_node("Gemm", [source, f"{tag}.weight", f"{tag}.bias"], [f"{tag}.gemm"], name=f"/{tag}/Gemm", transB=1),
-               onnx.helper.make_node("Unsqueeze", [f"{tag}.gemm", f"{tag}.axes"], [f"{tag}.4d"], name=f"/{tag}/Unsqueeze"),
-               onnx.helper.make_node("Split", [f"{tag}.4d", f"{tag}.split"], [x.output[0] for _, pair, _ in hits for x in pair],
-                                     name=f"/{tag}/Split", axis=1)]
+               onnx.helper.make_node("Unsqueeze", [f"{tag}.gemm", f"{tag}.axes"], [f"{tag}.4d"], name=f"/{tag}/Unsqueeze")]
+        # A WebGPU Split binds its input and every output as storage buffers, 8 at most per shader
+        # (WebGPU's default limit): split into groups of SPLIT_BLOCKS blocks, then each group.
+        groups_of = [hits[i:i + SPLIT_BLOCKS] for i in range(0, len(hits), SPLIT_BLOCKS)]
+        sizes = lambda hs: [c for _, _, c in hs for _ in (0, 1)]  # noqa: E731
+        split = lambda src, parts, outs, name: [  # noqa: E731
+            numpy_helper.from_array(np.array(parts, np.int64), f"{name}.split"),
+            onnx.helper.make_node("Split", [src, f"{name}.split"], outs, name=f"/{name}/Split", axis=1)]
+        parts = split(f"{tag}.4d", [sum(sizes(hs)) for hs in groups_of], [f"{tag}.group{i}" for i in range(len(groups_of))], tag)
+        g.initializer.append(parts[0])
+        new.append(parts[1])
+        for i, hs in enumerate(groups_of):
+            init, node = split(f"{tag}.group{i}", sizes(hs), [x.output[0] for _, pair, _ in hs for x in pair], f"{tag}_{i}")
+            g.initializer.append(init)
+            new.append(node)
         at = min(list(g.node).index(chain[0]) for chain, _, _ in hits)
         for node in [n for chain, pair, _ in hits for n in (*chain, *pair)]:
             g.node.remove(node)
