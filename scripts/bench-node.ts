@@ -2,19 +2,24 @@
  * One Node backend of the benchmark, in its own process (onnxruntime-web fixes its thread count when
  * its WASM starts, and memory figures need a clean process). Started by scripts/bench.ts as
  *   node --expose-gc --import tsx scripts/bench-node.ts --runtime=wasm|native --threads=N --plan=JSON
+ *   node --expose-gc --import tsx --import ./scripts/ort-jsep-register.mjs scripts/bench-node.ts --runtime=webgpu ...
  * Progress goes to stderr; the last line of stdout is the `Measured` JSON.
  *
  * - wasm:   onnxruntime-web's Node build (ort.node.min.mjs + ort-wasm-simd-threaded.wasm): the same
  *           package, version and WASM SIMD kernels as the page, without the JSEP/WebGPU glue (that
  *           build cannot start WASM threads in Node), threads via worker_threads.
  * - native: onnxruntime-node's bundled CPU library.
- * Both run the page's pipeline (src/worker/pipeline.ts), timed by the worker's own wrapper.
+ * - webgpu: the page's JSEP build (ort.min.mjs) on Dawn (npm `webgpu`), loaded by the worker's own
+ *           src/worker/sessions.ts (scripts/webgpu-node-models.ts); every U-Net call is also counted on
+ *           the WebGPU API (dispatches, bind groups, writeBuffer), reported as `gpu` in the JSON.
+ * All run the page's pipeline (src/worker/pipeline.ts), timed by the worker's own wrapper.
  */
 import { parseArgs } from 'node:util';
 import { openModels, readModelsDir } from '../src/cli/node-models.ts';
 import { generate, type Models } from '../src/worker/pipeline.ts';
 import { timeModelCalls } from '../src/worker/timed-models.ts';
-import { measure, type Driver, type Plan } from './bench-protocol.ts';
+import { measure, medianCounts, type Driver, type Plan } from './bench-protocol.ts';
+import { loadWebGpuModels, type WebGpuModels } from './webgpu-node-models.ts';
 
 const MODELS_DIR = 'public/models';
 const PROMPT = 'cat face';
@@ -24,11 +29,12 @@ const { values } = parseArgs({
   options: { runtime: { type: 'string' }, threads: { type: 'string' }, plan: { type: 'string' } },
 });
 const runtime = values.runtime;
-if (runtime !== 'wasm' && runtime !== 'native') throw new Error(`--runtime must be wasm or native, got ${runtime}`);
+if (runtime !== 'wasm' && runtime !== 'native' && runtime !== 'webgpu') throw new Error(`--runtime must be wasm, native or webgpu, got ${runtime}`);
 const threads = Number(values.threads);
 const plan = JSON.parse(values.plan ?? '') as Plan;
 
-// Both packages re-export onnxruntime-common's API (one shared copy), so one type fits both.
+// Both packages re-export onnxruntime-common's API (one shared copy), so one type fits both. For webgpu,
+// 'onnxruntime-web' is the page's JSEP build (ort-jsep-register.mjs) and sessions.ts opens it itself.
 const ort = runtime === 'native' ? await import('onnxruntime-node') : await import('onnxruntime-web');
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -45,10 +51,17 @@ async function loadModels(): Promise<Models> {
 }
 
 let models: Models | null = null;
+let webgpu: WebGpuModels | null = null;
 
 const driver: Driver = {
   async load() {
     const start = performance.now();
+    if (runtime === 'webgpu') {
+      webgpu = await loadWebGpuModels(MODELS_DIR);
+      models = webgpu.models;
+      const loadMs = performance.now() - start;
+      return { loadMs, backend: webgpu.backend, threads: 0, note: `onnxruntime-web ${ort.env.versions.web} (page build ort.min.mjs, JSEP) on Dawn (npm webgpu); ${webgpu.note}; Node ${process.version}` };
+    }
     models = await loadModels();
     const loadMs = performance.now() - start;
     const version = runtime === 'native' ? `onnxruntime-node ${ort.env.versions.node ?? ort.env.versions.common}` : `onnxruntime-web ${ort.env.versions.web} (Node build)`;
@@ -75,6 +88,9 @@ const driver: Driver = {
 };
 
 const result = await measure(driver, plan, (line) => process.stderr.write(`  [node-${runtime} ${threads}t] ${line}\n`));
+// (TypeScript cannot see that driver.load assigned it.)
+const counted = webgpu as WebGpuModels | null;
+if (counted) result.gpu = medianCounts(counted.unetCalls);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 // onnxruntime-web's thread pool keeps worker_threads alive.
 process.exit(0);

@@ -86,6 +86,26 @@ export interface Measured {
   memory: { afterFirst: MemorySample; afterLast: MemorySample; runs: number };
   /** Every generation, in order, for whoever wants to look closer. */
   records: RunRecord[];
+  /** WebGPU in Node only: calls on the WebGPU API per U-Net call, by batch size. */
+  gpu?: GpuCallCounts;
+}
+
+/** Median WebGPU API calls per U-Net call at each batch size (the first call of each size, which compiles shaders, left out). */
+export interface GpuCallCounts {
+  /** batch size -> median counts per call and how many calls they cover */
+  [batch: string]: { calls: number; dispatch: number; bindGroup: number; writeBuffer: number; copy: number; submit: number };
+}
+
+/** Summarises per-call counts ({ batch, dispatch, ... } in call order) into GpuCallCounts. */
+export function medianCounts(calls: { batch: number; dispatch: number; bindGroup: number; writeBuffer: number; copy: number; submit: number }[]): GpuCallCounts {
+  const out: GpuCallCounts = {};
+  for (const batch of [...new Set(calls.map((c) => c.batch))].sort()) {
+    const mine = calls.filter((c) => c.batch === batch);
+    const timed = mine.length > 1 ? mine.slice(1) : mine;
+    const med = (key: 'dispatch' | 'bindGroup' | 'writeBuffer' | 'copy' | 'submit') => stats(timed.map((c) => c[key])).median;
+    out[batch] = { calls: timed.length, dispatch: med('dispatch'), bindGroup: med('bindGroup'), writeBuffer: med('writeBuffer'), copy: med('copy'), submit: med('submit') };
+  }
+  return out;
 }
 
 /** The guidance scale of guided runs (any value != 1 gives batch 2). Every run: "cat face", seed 1, DDIM, trailing spacing. */

@@ -9,10 +9,15 @@
  *                   emulated on the CPU, so a correctness-path figure, not a GPU one (2 steps only).
  *   wasm-node       onnxruntime-web's Node build, same pipeline (scripts/bench-node.ts).
  *   node-native     onnxruntime-node's native CPU library, same pipeline.
+ *   webgpu-node     the page's JSEP build and the worker's own loader (sessions.ts) on Dawn (npm `webgpu`)
+ *                   in Node: a real GPU where the Vulkan driver has one, else SwiftShader; also counts
+ *                   dispatches, bind groups and writeBuffer calls per U-Net call.
  *
  * Flags: --quick (few repetitions: a smoke test), --only=wasm-browser,node-native,... ,
  *        --steps=20,50 (end-to-end step counts; the first is also the back-to-back series),
- *        --threads=1,2, --no-build (reuse dist/), --help.
+ *        --threads=1,2, --no-build (reuse dist/), --webgpu-plan=full (the webgpu rows run the
+ *        main plan instead of a few 2-step generations: for a real GPU), --help.
+ * BENCH_PORT sets the preview server's port (default 4175).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,20 +25,21 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import { softwareVulkanEnv } from './dawn-node.ts';
 import { measure, type Driver, type Measured, type MemorySample, type Plan, type RunRecord } from './bench-protocol.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const PORT = 4175; // Playwright's e2e server uses 4174
+const PORT = Number(process.env.BENCH_PORT ?? 4175); // Playwright's e2e server uses 4174
 const BASE = `http://127.0.0.1:${PORT}/`;
 /** Longest wait for one generation or one model load, whatever the backend. */
 const WAIT_MS = 20 * 60_000;
-const GROUPS = ['wasm-browser', 'webgpu-browser', 'wasm-node', 'node-native'] as const;
+const GROUPS = ['wasm-browser', 'webgpu-browser', 'wasm-node', 'node-native', 'webgpu-node'] as const;
 type Group = (typeof GROUPS)[number];
 
 // ---------------------------------------------------------------------------------------------
 // 1. Flags and plans.
-const HELP = `npm run bench -- [--quick] [--only=${GROUPS.join(',')}] [--steps=20,50] [--threads=1,2] [--no-build]`;
+const HELP = `npm run bench -- [--quick] [--only=${GROUPS.join(',')}] [--steps=20,50] [--threads=1,2] [--no-build] [--webgpu-plan=full]`;
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -41,6 +47,7 @@ const { values: flags } = parseArgs({
     steps: { type: 'string' },
     threads: { type: 'string', default: '1,2' },
     'no-build': { type: 'boolean', default: false },
+    'webgpu-plan': { type: 'string', default: 'small' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -63,7 +70,8 @@ const plan: Plan = flags.quick
   : { calls: 20, runs: 20, steps: [20, 50], extraRuns: 3 };
 if (flags.steps) plan.steps = numberList('steps', flags.steps);
 /** SwiftShader runs ~25x slower than WASM: a few 2-step generations say whether the path works and roughly how fast. */
-const webgpuPlan: Plan = { calls: 2, runs: 2, steps: [2], extraRuns: 1 };
+const webgpuPlan: Plan = flags['webgpu-plan'] === 'full' ? plan : { calls: 2, runs: 2, steps: [2], extraRuns: 1 };
+if (!['full', 'small'].includes(flags['webgpu-plan']!)) throw new Error(`--webgpu-plan: full or small, got "${flags['webgpu-plan']}"`);
 
 // ---------------------------------------------------------------------------------------------
 // 2. The backends, in the order they run.
@@ -78,6 +86,10 @@ const backends: Backend[] = [];
 for (const group of only) {
   if (group === 'webgpu-browser') {
     backends.push({ id: group, group, threads: 0, label: 'WebGPU, Chromium, SwiftShader (CPU-emulated)', plan: webgpuPlan });
+    continue;
+  }
+  if (group === 'webgpu-node') {
+    backends.push({ id: group, group, threads: 0, label: 'WebGPU (JSEP, page build), Node on Dawn', plan: webgpuPlan });
     continue;
   }
   const label = { 'wasm-browser': 'ORT-web WASM, Chromium', 'wasm-node': 'ORT-web WASM, Node', 'node-native': 'ORT native CPU, Node' }[group];
@@ -108,7 +120,7 @@ try {
   for (const backend of backends) {
     log(`== ${backend.id}: ${backend.label}`);
     try {
-      if (backend.group === 'wasm-node' || backend.group === 'node-native') {
+      if (backend.group === 'wasm-node' || backend.group === 'node-native' || backend.group === 'webgpu-node') {
         results.push({ backend, measured: await runNodeChild(backend) });
       } else {
         server ??= await startPreview(!flags['no-build']);
@@ -156,9 +168,12 @@ console.log(`\nJSON: ${resolve(jsonPath)}`);
 // The Node backends: one child process each (fresh thread pool, clean memory figures).
 
 async function runNodeChild(backend: Backend): Promise<Measured> {
-  const runtime = backend.group === 'node-native' ? 'native' : 'wasm';
-  const args = ['--expose-gc', '--import', 'tsx', 'scripts/bench-node.ts', `--runtime=${runtime}`, `--threads=${backend.threads}`, `--plan=${JSON.stringify(backend.plan)}`];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const runtime = { 'node-native': 'native', 'webgpu-node': 'webgpu' }[backend.group as string] ?? 'wasm';
+  // webgpu: `onnxruntime-web` must resolve to the page's JSEP build, as vite's alias makes it in the page.
+  const hooks = runtime === 'webgpu' ? ['--import', './scripts/ort-jsep-register.mjs'] : [];
+  const args = ['--expose-gc', '--import', 'tsx', ...hooks, 'scripts/bench-node.ts', `--runtime=${runtime}`, `--threads=${backend.threads}`, `--plan=${JSON.stringify(backend.plan)}`];
+  const env = runtime === 'webgpu' ? { ...process.env, ...softwareVulkanEnv(process.env) } : process.env;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   let stdout = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   const code = await new Promise<number | null>((done) => child.on('close', done));
@@ -433,6 +448,11 @@ function printTable(results: Result[]) {
   const wasm1 = unet2('wasm-browser-1t');
   if (webgpu && wasm1) ratios.push(`WebGPU on SwiftShader / browser WASM 1 thread = ${(webgpu / wasm1).toFixed(1)}x (CPU emulation, not a GPU figure)`);
   if (ratios.length) console.log(`\nU-Net batch-2 ratios:\n  ${ratios.join('\n  ')}`);
+
+  for (const r of results.filter((r) => r.measured?.gpu)) {
+    const lines = Object.entries(r.measured!.gpu!).map(([b, c]) => `batch ${b}: ${c.dispatch} dispatches, ${c.bindGroup} bind groups, ${c.writeBuffer} writeBuffer, ${c.copy} copies, ${c.submit} submits (median of ${c.calls} calls)`);
+    console.log(`\n${r.backend.id}, WebGPU API calls per U-Net call:\n  ${lines.join('\n  ')}`);
+  }
 
   const methods = [...new Set(results.map((r) => r.measured?.memory.afterLast.method).filter(Boolean))];
   if (methods.length) console.log(`\nMemory measured by:\n  ${methods.join('\n  ')}`);

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,7 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_clip, load_dataset, load_unet
 from mark_caption_words import caption_word_ids
 from manifest_files import file_entry as named_file_entry
+from model import Attention
 from onnx_fp16 import store_fp16
+from onnx_gpu_graph import CONTRIB, TRACE_BATCH, fuse_norm_affine, fused_ops, make_batch_symbolic, merge_shared_gemms
 from schedule import NUM_TRAIN_TIMESTEPS, cosine_alphas_cumprod
 
 OPSET = 17
@@ -46,6 +49,18 @@ class ImageEncoderOnnx(torch.nn.Module):
 
     def forward(self, pixels):
         return torch.nn.functional.normalize(self.image(pixels), dim=-1)
+
+
+def static_graph(path: Path, inputs: list[str], outputs: dict[str, tuple[int, ...]]) -> None:
+    """A graph traced at TRACE_BATCH -> shape arithmetic folded by onnxruntime (optimize_onnx.mjs) ->
+    the batch symbolic again, GroupNorm's affine one node, the FiLM projections one Gemm
+    (onnx_gpu_graph.py), in place."""
+    optimised = path.with_suffix(".opt.onnx")
+    subprocess.run(["node", str(Path(__file__).resolve().parent / "optimize_onnx.mjs"), str(path), str(optimised)], check=True)
+    optimised.replace(path)
+    make_batch_symbolic(path, inputs, outputs)
+    fuse_norm_affine(path)
+    merge_shared_gemms(path)
 
 
 def file_entry(path: Path) -> dict:
@@ -83,11 +98,15 @@ def export_image_encoder(clip, path: Path) -> dict:
 
 def export_unet(unet, ck, L: int, path: Path) -> dict:
     r, Cc = unet.cfg.resolution, unet.cfg.context_dim
-    args = (torch.randn(2, 3, r, r), torch.tensor([999.0, 10.0]), torch.randn(2, L, Cc))
-    torch.onnx.export(unet.eval(), args, str(path), opset_version=OPSET,
-                      input_names=["sample", "timestep", "encoder_hidden_states"], output_names=["v"],
-                      dynamic_axes={n: {0: "batch"} for n in ["sample", "timestep", "encoder_hidden_states", "v"]},
-                      do_constant_folding=True)
+    # Traced at a fixed batch, so torch folds every shape computation, with attention, GELU and SiLU as
+    # one node each; then the batch is made symbolic again (onnx_gpu_graph.py: why a GPU wants this).
+    B = TRACE_BATCH
+    args = (torch.randn(B, 3, r, r), torch.linspace(999.0, 10.0, B), torch.randn(B, L, Cc))
+    with fused_ops(attention=[m for m in unet.modules() if isinstance(m, Attention)]):
+        torch.onnx.export(unet.eval(), args, str(path), opset_version=OPSET,
+                          input_names=["sample", "timestep", "encoder_hidden_states"], output_names=["v"],
+                          do_constant_folding=True, custom_opsets=CONTRIB)
+    static_graph(path, ["sample", "timestep", "encoder_hidden_states"], {"v": (3, r, r)})
     store_fp16(path)
     return {**file_entry(path), "parameters": ck["parameters"],
             "gflops_per_image": round(ck["gflops_per_image"], 4),
@@ -114,6 +133,20 @@ def export_samples(dataset: tuple, out: Path) -> list[dict]:
     return entries
 
 
+def reexport_unet(checkpoint: Path, out: Path) -> None:
+    """unet.onnx from `checkpoint` (weights rounded to fp16 as in main), and its manifest entry."""
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    unet, unet_ck = load_unet(checkpoint, ema=True)
+    with torch.no_grad():
+        for p in unet.parameters():
+            p.copy_(p.half().float())
+    entry = export_unet(unet, unet_ck, manifest["tokenizer"]["max_length"], out / manifest["unet"]["file"])
+    manifest["unet"] = {**manifest["unet"], **entry}
+    manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
+    print(f"exported {entry['file']}: {entry['bytes'] / 1e6:.2f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--run", type=Path, required=True, help="folder with clip.pt and unet.pt")
@@ -121,8 +154,14 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "build")
     ap.add_argument("--checkpoints", type=Path, default=None, help="also save fp16 checkpoints here")
     ap.add_argument("--training-note", default="", help="free text for manifest.training.note")
+    ap.add_argument("--unet-only", action="store_true",
+                    help="re-export only unet.onnx (e.g. after an export change) into --out and update its entry "
+                         "in the manifest.json already there; needs no dataset")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.unet_only:
+        reexport_unet(args.run / "unet.pt", args.out)
+        return
     clip, tok, clip_ck = load_clip(args.run / "clip.pt")
     unet, unet_ck = load_unet(args.run / "unet.pt", ema=True)
     # The shipped checkpoints are fp16: round the weights the same way here, so the ONNX files and the

@@ -281,10 +281,9 @@ class UNet(nn.Module):
         nn.init.zeros_(self.out.bias)
 
     def forward(self, sample, timestep, context):
-        B, C, H, W = sample.shape
         p = self.cfg.patch
-        # pixel-unshuffle by p, written with reshape/permute so it exports to plain ONNX ops
-        x = sample.reshape(B, C, H // p, p, W // p, p).permute(0, 1, 3, 5, 2, 4).reshape(B, C * p * p, H // p, W // p)
+        # pixel-unshuffle by p: channel c*p*p + i*p + j holds pixel (i, j) of each p x p patch of channel c
+        x = F.pixel_unshuffle(sample, p)                          # (B, C p^2, H/p, W/p)
         temb = self.temb(timestep_embedding(timestep, self.cfg.channels[0]))
         h = self.stem(x)
         hs = [h]
@@ -306,7 +305,8 @@ class UNet(nn.Module):
         if self.cfg.input_skip:
             h = torch.cat([h, x], dim=1)
         y = self.out(h)                                          # (B, 3 p^2, H/p, W/p)
-        return y.reshape(B, C, p, p, H // p, W // p).permute(0, 1, 4, 2, 5, 3).reshape(B, C, H, W)
+        # the inverse shuffle: one DepthToSpace (CRD) in ONNX, so a kernel, not a copy, writes the output
+        return F.pixel_shuffle(y, p)                             # (B, C, H, W)
 
 
 def count_parameters(m: nn.Module) -> int:

@@ -167,8 +167,13 @@ interface Sessions {
   unet: ort.InferenceSession;
 }
 
+/**
+ * WebGPU runs NCHW: JSEP's default NHWC layout wraps every Conv and InstanceNormalization in
+ * Transposes, ~180 of the U-Net's 682 GPU kernels per call (scripts/webgpu-census.sh; a real GPU
+ * pays per kernel, not per FLOP: docs/benchmark.md).
+ */
 const sessionOptions = (backend: Backend): ort.InferenceSession.SessionOptions => ({
-  executionProviders: [backend],
+  executionProviders: [backend === 'webgpu' ? { name: 'webgpu', preferredLayout: 'NCHW' } : backend],
   graphOptimizationLevel: 'all',
 });
 

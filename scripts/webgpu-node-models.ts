@@ -1,0 +1,78 @@
+/**
+ * The page's own model loading (src/worker/sessions.ts: fetch + SHA-256 check, backend choice, session
+ * creation, test run) on WebGPU in Node: Dawn provides `navigator.gpu` (scripts/dawn-node.ts), a tiny
+ * HTTP server on a free port provides the models folder as a static host would, and onnxruntime-web
+ * must already resolve to the page's JSEP build (scripts/ort-jsep-register.mjs). Every U-Net call is
+ * also counted on the WebGPU API, so the benchmark can report dispatches per call.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Models } from '../src/worker/pipeline.ts';
+import { countersSince, installDawn, type GpuCounters } from './dawn-node.ts';
+
+/** WebGPU API calls of one U-Net call. */
+export interface UnetCallCounts extends GpuCounters {
+  batch: number;
+}
+
+/** Models on WebGPU, plus the counts of every U-Net call so far (in call order). */
+export interface WebGpuModels {
+  models: Models;
+  unetCalls: UnetCallCounts[];
+  /** Adapter and backend, in words. */
+  note: string;
+  /** The worker's backend and why (sessions.ts's own reason). */
+  backend: string;
+}
+
+/** Loads `modelsDir` through sessions.ts on Dawn; throws if the worker code ends up on anything but WebGPU. */
+export async function loadWebGpuModels(modelsDir: string): Promise<WebGpuModels> {
+  const { counters, adapter } = await installDawn();
+  const server = await serveFolder(modelsDir);
+  try {
+    const { loadModels } = await import('../src/worker/sessions.ts');
+    const port = (server.address() as AddressInfo).port;
+    const loaded = await loadModels({
+      modelBase: `http://127.0.0.1:${port}/`,
+      ortBase: `${pathToFileURL(resolve('node_modules/onnxruntime-web/dist')).href}/`,
+      backend: 'webgpu',
+      threads: 1,
+      onProgress() {},
+    });
+    if (loaded.backend !== 'webgpu') throw new Error(`the worker's loader fell back to ${loaded.backend}: ${loaded.reason}`);
+    const unetCalls: UnetCallCounts[] = [];
+    const inner = loaded.models;
+    const models: Models = {
+      ...inner,
+      async unet(sample, timestep, context, batch) {
+        const before = { ...counters };
+        const v = await inner.unet(sample, timestep, context, batch);
+        unetCalls.push({ batch, ...countersSince(before, counters) });
+        return v;
+      },
+    };
+    const gpu = `${adapter.vendor} ${adapter.architecture} ${adapter.description}`.trim();
+    return { models, unetCalls, backend: loaded.backend, note: `adapter: ${gpu}${adapter.shaderF16 ? ' (shader-f16)' : ''}; ${loaded.reason}` };
+  } finally {
+    server.close();
+  }
+}
+
+/** Serves the files of `dir` on 127.0.0.1 at a free port (sessions.ts fetches; Node's fetch has no file: URLs). */
+async function serveFolder(dir: string): Promise<Server> {
+  const root = resolve(dir);
+  const server = createServer((req, res) => {
+    const path = join(root, decodeURIComponent((req.url ?? '/').split('?')[0]));
+    if (!path.startsWith(root) || !existsSync(path) || !statSync(path).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream', 'Content-Length': statSync(path).size });
+    createReadStream(path).pipe(res);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return server;
+}
