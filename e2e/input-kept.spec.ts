@@ -62,8 +62,9 @@ test('out-of-range numbers typed into Seed and Steps say why, and the run uses t
 
   const steps = page.getByLabel('Steps', { exact: true });
   await steps.fill('-5');
-  await steps.press('Enter'); // submits the form: the run must get the settled value, not the old one
+  await steps.press('Enter'); // settles the text at once
   await expect(steps).toHaveValue('1');
+  await page.getByRole('button', { name: 'Generate' }).click(); // the run must get the settled value, not the old one
   await expect(page.getByText('Steps: -5 is outside 1..100; using 1')).toBeVisible();
   const view = page.getByRole('region', { name: 'Denoising' });
   await expect(view).toHaveAttribute('data-status', 'done', { timeout: 120_000 });

@@ -77,7 +77,9 @@ export function BranchPanel() {
           <span className="hint quiet">
             {nested
               ? `A branch of a branch is not supported: pick a step up to ${runFork!.at + 1} (the parent's).`
-              : `Keep steps 1–${Math.max(1, index + 1)} and go on with another prompt, guidance or noise.`}
+              : count > 1 && index < total - 1
+                ? `Keep steps 1–${index + 1} and go on with another prompt, guidance or noise.`
+                : 'Pick a step of a finished run to keep its first steps and go on with another prompt, guidance or noise.'}
           </span>
         </div>
       ) : (
