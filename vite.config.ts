@@ -117,7 +117,15 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { headers: ISOLATION_HEADERS },
   preview: { headers: PREVIEW_HEADERS },
-  build: { target: 'es2022', chunkSizeWarningLimit: 1024 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 1024,
+    rollupOptions: {
+      // The service worker is its own entry, at the site's root under a fixed name (its scope is the page's folder).
+      input: { index: resolve(root, 'index.html'), sw: resolve(root, 'src/sw.ts') },
+      output: { entryFileNames: (chunk) => (chunk.name === 'sw' ? 'sw.js' : 'assets/[name]-[hash].js') },
+    },
+  },
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
     environment: 'node',

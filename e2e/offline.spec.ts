@@ -83,3 +83,22 @@ test('a corrupt cached file is dropped and fetched again; a changed manifest evi
   await expect.poll(() => cachedUrls(page)).not.toContain(key(page, manifest.image_encoder));
   expect(await cachedUrls(page)).toContain(unetKey);
 });
+
+test('a second visit with the network off (page, scripts, runtime and models from the caches) loads and generates', async ({ page, context }) => {
+  await page.goto('./?backend=wasm&autorun=0#steps=2');
+  await waitForModel(page);
+  await generateAndWait(page);
+  // The service worker is in control and holds the page, its scripts and the runtime.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
+  await expect
+    .poll(() => page.evaluate(async () => (await (await caches.open('app-shell-v1')).keys()).map((r) => new URL(r.url).pathname)), { timeout: 60_000 })
+    .toEqual(
+      expect.arrayContaining(['/', '/ort/ort-wasm-simd-threaded.jsep.mjs', '/ort/ort-wasm-simd-threaded.jsep.wasm', expect.stringMatching(/^\/assets\/inference\.worker-.*\.js$/)]),
+    );
+  await context.setOffline(true);
+  await page.reload();
+  expect(await waitForModel(page)).toBe('wasm');
+  await expect(page.getByTestId('load-error')).toBeHidden();
+  await generateAndWait(page);
+  await expect(page.getByRole('region', { name: 'Denoising' })).toHaveAttribute('data-step', '2');
+});

@@ -3,9 +3,11 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
 import { startApp } from './controller.ts';
+import { registerOffline } from './offline.ts';
 import './styles.css';
 
 startApp();
+registerOffline();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

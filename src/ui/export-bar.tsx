@@ -4,6 +4,7 @@
  * step), and a link that reproduces the run. The encoders load on first use, not with the page.
  */
 import { useState } from 'react';
+import { chwToRgba } from '../diffusion/image.ts';
 import type { Frame, GenerationParams } from '../state/generation-slice.ts';
 import { selectUrlState, useStore } from '../state/store.ts';
 import { urlStateOfRun } from '../state/run-settings.ts';
@@ -59,7 +60,7 @@ export function ExportBar() {
       const last = s.frames.at(-1);
       if (!last) throw new Error('no frames');
       const side = Math.round(Math.sqrt(last.x0.length / 3));
-      const [{ encodeImagePng, settingsText }, { chwToRgba }] = await Promise.all([import('../export/png-file.ts'), import('../diffusion/image.ts')]);
+      const { encodeImagePng, settingsText } = await import('../export/png-file.ts');
       const text = settingsText({ ...params, model: s.manifest?.name, link: runLink(params) });
       download(encodeImagePng(chwToRgba(shownX0(last), side, side), side, side, { scale, text }), `${baseName(params)}-${side * scale}px.png`, 'image/png');
     });

@@ -1,21 +1,21 @@
 /**
  * The page's own copy of the tokenizer (the worker has another): the architecture view labels token
- * ids with their words. Fetched once, the first time a view asks, from the manifest's tokenizer file.
+ * ids with their words. Loaded once, the first time a view asks, through the same checked and cached
+ * path as every model file (size and SHA-256 from the manifest; worker/model-files.ts).
  */
 import { modelBase } from '../controller.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
+import { loadFile, openModelCache, parseJson } from '../worker/model-files.ts';
 
 let loading: Promise<Tokenizer> | null = null;
 
 /** The shipped tokenizer; rejects with "tokenizer.json: ..." errors. */
 export function pageTokenizer(manifest: Manifest): Promise<Tokenizer> {
-  loading ??= fetch(new URL(manifest.tokenizer.file, modelBase))
-    .then((r) => {
-      if (!r.ok) throw new Error(`${manifest.tokenizer.file}: HTTP ${r.status}`);
-      return r.json();
-    })
-    .then((json) => Tokenizer.fromJson(json));
+  const spec = manifest.tokenizer;
+  loading ??= openModelCache()
+    .then((cache) => loadFile(modelBase, spec, cache))
+    .then((bytes) => Tokenizer.fromJson(parseJson(spec.file, bytes)));
   loading.catch(() => (loading = null)); // a later view retries
   return loading;
 }
