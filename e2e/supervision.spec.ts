@@ -28,7 +28,7 @@ test('a worker closed mid-run is reported within 5 s, and Retry generates again 
   await expect(notice).toContainText('the inference worker stopped', { timeout: 5_000 });
   console.log(`worker closed mid-run: notice after ${Date.now() - killed} ms`);
   await expect(view).toHaveAttribute('data-status', 'error'); // no longer "Denoising…"
-  await expect(view.getByRole('status')).not.toHaveText('Denoising…');
+  await expect(view.locator('.status-text')).not.toHaveText('Denoising…');
   const shownStep = await view.getAttribute('data-step');
   expect(Number(shownStep)).toBeGreaterThan(0);
   await expect(page.getByRole('button', { name: 'Stop' })).toBeDisabled();

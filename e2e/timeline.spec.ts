@@ -105,7 +105,7 @@ test("the schedule chart's ticks are the sampler's timesteps (Karras spacing: th
   expect(fed).toEqual(expected.map((t) => Number(Number.isInteger(t) ? t : t.toFixed(1))));
 
   // Trailing spacing gives other ticks, and the log-SNR view draws the same ticks.
-  await page.getByLabel('Sampler').selectOption({ label: 'DPM++ 2M' });
+  await page.getByLabel('Sampler', { exact: true }).selectOption({ label: 'DPM++ 2M' });
   await expect.poll(() => scheduleTicks(page)).toEqual(Array.from(ddimTimesteps(5, 1000)));
   await page.getByRole('button', { name: 'log-SNR' }).click();
   await expect(page.getByTestId('schedule-chart')).toHaveAttribute('data-view', 'logsnr');
