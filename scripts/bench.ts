@@ -15,6 +15,7 @@
  *
  * Flags: --quick (few repetitions: a smoke test), --only=wasm-browser,node-native,... ,
  *        --steps=20,50 (end-to-end step counts; the first is also the back-to-back series),
+ *        --runs=N (length of that series, default 20; e.g. 100 for the memory check),
  *        --threads=1,2, --no-build (reuse dist/), --webgpu-plan=full (the webgpu rows run the
  *        main plan instead of a few 2-step generations: for a real GPU), --help.
  * BENCH_PORT sets the preview server's port (default 4175).
@@ -39,10 +40,11 @@ type Group = (typeof GROUPS)[number];
 
 // ---------------------------------------------------------------------------------------------
 // 1. Flags and plans.
-const HELP = `npm run bench -- [--quick] [--only=${GROUPS.join(',')}] [--steps=20,50] [--threads=1,2] [--no-build] [--webgpu-plan=full]`;
+const HELP = `npm run bench -- [--quick] [--only=${GROUPS.join(',')}] [--steps=20,50] [--runs=20] [--threads=1,2] [--no-build] [--webgpu-plan=full]`;
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    runs: { type: 'string' },
     only: { type: 'string' },
     steps: { type: 'string' },
     threads: { type: 'string', default: '1,2' },
@@ -69,6 +71,8 @@ const plan: Plan = flags.quick
   ? { calls: 2, runs: 2, steps: [2, 3], extraRuns: 1 }
   : { calls: 20, runs: 20, steps: [20, 50], extraRuns: 3 };
 if (flags.steps) plan.steps = numberList('steps', flags.steps);
+// --runs=100: the back-to-back series' length (memory after the first and the last generation).
+if (flags.runs) plan.runs = numberList('runs', flags.runs)[0];
 /** SwiftShader runs ~25x slower than WASM: a few 2-step generations say whether the path works and roughly how fast. */
 const webgpuPlan: Plan = flags['webgpu-plan'] === 'full' ? plan : { calls: 2, runs: 2, steps: [2], extraRuns: 1 };
 if (!['full', 'small'].includes(flags['webgpu-plan']!)) throw new Error(`--webgpu-plan: full or small, got "${flags['webgpu-plan']}"`);
