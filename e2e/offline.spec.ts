@@ -89,7 +89,7 @@ test('a second visit with the network off (page, scripts, runtime and models fro
   await waitForModel(page);
   await generateAndWait(page);
   // The service worker is in control and holds the page, its scripts and the runtime.
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 90_000 });
   await expect
     .poll(() => page.evaluate(async () => (await (await caches.open('app-shell-v1')).keys()).map((r) => new URL(r.url).pathname)), { timeout: 60_000 })
     .toEqual(
