@@ -9,7 +9,7 @@ test('a link with DPM++ 2M Karras, guidance rescale and a negative prompt runs i
   await expect(select).toHaveValue('dpmpp-2m|karras');
   await expect(page.getByLabel('Negative prompt')).toHaveValue('dark');
   await expect(page.getByLabel('Guidance rescale')).toHaveValue('0.7');
-  await expect(page.getByLabel('Eta', { exact: true })).toHaveCount(0); // DDIM only
+  await expect(page.getByRole('slider', { name: 'Eta', exact: true })).toHaveCount(0); // DDIM only
 
   await recordSteps(page);
   await generateAndWait(page);
@@ -22,7 +22,7 @@ test('a link with DPM++ 2M Karras, guidance rescale and a negative prompt runs i
 
   // DDIM cannot use Karras spacing: choosing it resets the spacing, and its eta slider appears.
   await select.selectOption({ label: 'DDIM' });
-  await page.getByLabel('Eta', { exact: true }).fill('0.5');
+  await page.getByRole('slider', { name: 'Eta', exact: true }).fill('0.5');
   await expect.poll(() => page.evaluate(() => location.hash)).toContain('sampler=ddim&spacing=trailing&eta=0.5');
   await generateAndWait(page);
   await expect(denoiseView(page)).toHaveAttribute('data-step', '4');
