@@ -1,7 +1,7 @@
 /**
  * The views below the reverse process, one at a time behind a tab strip (WAI-ARIA tabs: arrow keys
- * move between tabs). Every view stays mounted while hidden, so it keeps its state and keeps following
- * the store (the forward panel's image feeds img2img even while another tab is open).
+ * move between tabs). Views that feed the page or hold inputs stay mounted while hidden (the forward
+ * panel's image feeds img2img even while another tab is open); see ViewTab.keepMounted.
  *
  * A new view: append { id, label, render } to VIEWS; README "What you can see" walks through them.
  */
@@ -15,13 +15,19 @@ export interface ViewTab {
   id: string;
   label: string;
   render(): ReactNode;
+  /**
+   * Stays mounted while hidden: views that feed the rest of the page (the forward panel's image starts
+   * img2img) or hold the person's inputs. A view that redraws on every step (Inside a step) mounts only
+   * while shown, so a run does not pay for pictures nobody sees.
+   */
+  keepMounted: boolean;
 }
 
 /** The views, in tab order; the first is open on load. */
 export const VIEWS: ViewTab[] = [
-  { id: 'forward', label: 'Forward process', render: () => <ForwardPanel /> },
-  { id: 'inside', label: 'Inside a step', render: () => <InsideStepView /> },
-  { id: 'training', label: 'Training', render: () => <TrainingView /> },
+  { id: 'forward', label: 'Forward process', render: () => <ForwardPanel />, keepMounted: true },
+  { id: 'inside', label: 'Inside a step', render: () => <InsideStepView />, keepMounted: false },
+  { id: 'training', label: 'Training', render: () => <TrainingView />, keepMounted: true },
 ];
 
 export function ViewsTabs({ views = VIEWS }: { views?: ViewTab[] }) {
@@ -59,7 +65,7 @@ export function ViewsTabs({ views = VIEWS }: { views?: ViewTab[] }) {
       </div>
       {views.map((v) => (
         <div key={v.id} role="tabpanel" id={`view-${v.id}`} aria-labelledby={`tab-${v.id}`} hidden={open !== v.id} className="tab-panel">
-          {v.render()}
+          {(v.keepMounted || open === v.id) && v.render()}
         </div>
       ))}
     </div>
