@@ -4,7 +4,7 @@
  * seed, so scrubbing is stable and t = 999 shows the same x_T a generation starts from. The Timestep
  * slider runs over the schedule chart, and moving it moves the reverse view to the nearest step.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState, type ComponentProps } from 'react';
 import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
@@ -19,6 +19,15 @@ import { ScheduleChart, type ScheduleView } from './schedule-chart.tsx';
 /** Half the width of the Timestep slider's thumb (styles.css .track-slider), px. */
 const THUMB_HALF = 8;
 
+/**
+ * The schedule chart with the reverse step on show as its diamond. Its own component: the shown step
+ * changes on every step of a run, and only the chart, not the whole panel, should redraw for it.
+ */
+function ShownStepScheduleChart(props: Omit<ComponentProps<typeof ScheduleChart>, 'stepT'>) {
+  const stepT = useStore((s) => s.frames[shownIndex(s)]?.t ?? null);
+  return <ScheduleChart {...props} stepT={stepT} />;
+}
+
 export function ForwardPanel() {
   const manifest = useStore((s) => s.manifest);
   const t = useStore((s) => s.forwardT);
@@ -28,7 +37,6 @@ export function ForwardPanel() {
   const source = useStore((s) => s.forwardSource);
   const run = useStore((s) => s.forwardRun);
   const lastResult = useStore((s) => s.lastResult);
-  const stepT = useStore((s) => s.frames[shownIndex(s)]?.t ?? null);
   const [view, setView] = useState<ScheduleView>('scales');
   const [sampleX0, setSampleX0] = useState<Float32Array | null>(null);
   const [sampleError, setSampleError] = useState<string | null>(null);
@@ -166,7 +174,7 @@ export function ForwardPanel() {
             </label>
             {manifest ? (
               <div className="schedule-track">
-                <ScheduleChart schedule={manifest.schedule} view={view} t={tClamped} ticks={ticks} stepT={stepT} inset={THUMB_HALF} height={120} />
+                <ShownStepScheduleChart schedule={manifest.schedule} view={view} t={tClamped} ticks={ticks} inset={THUMB_HALF} height={120} />
                 <input
                   id="timestep"
                   className="track-slider"

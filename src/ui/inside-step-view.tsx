@@ -11,7 +11,7 @@ import { samplerInfo } from '../diffusion/sampler.ts';
 import type { Frame } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
 import type { TokenInfo, Tokenizer } from '../text/tokenizer.ts';
-import { drawChw } from './draw-chw.ts';
+import { ChwCanvas } from './chw-canvas.tsx';
 import { drawHeatmap } from './draw-heatmap.ts';
 import { blockText, type BlockId } from './inside-step-blocks.ts';
 import { pageTokenizer } from './model-tokenizer.ts';
@@ -48,17 +48,6 @@ function Block(props: { id: BlockId; selected: BlockId | null; onSelect(id: Bloc
       {props.caption && <figcaption>{props.caption}</figcaption>}
     </figure>
   );
-}
-
-/** A canvas that draws `chw` at `gain` whenever either changes; blank when chw is null. */
-function Picture({ chw, gain = 1, label }: { chw: Float32Array | null; gain?: number; label: string }) {
-  const ref = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    const c = ref.current!;
-    if (chw) drawChw(c, chw, gain);
-    else c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
-  }, [chw, gain]);
-  return <canvas ref={ref} width={64} height={64} role="img" aria-label={label} />;
 }
 
 /** Saves the shown step's tensors as JSON, so anyone can check the maths (e.g. the guidance formula). */
@@ -173,7 +162,7 @@ export function InsideStepView() {
 
       <div className="inside-row" aria-label="Image path">
         <Block id="xt" {...block} title={<>x<sub>t</sub>, t = {t}</>} caption="the noisy sample">
-          <Picture chw={frame.xt} label="x_t" />
+          <ChwCanvas chw={frame.xt} label="x_t" />
         </Block>
         <span className="arrow" aria-hidden="true">→</span>
         <Block id="unet" {...block} title="U-Net" caption={guided ? 'one call, batch [∅, prompt]' : 'one call, batch [prompt] (w = 1)'}>
@@ -182,23 +171,23 @@ export function InsideStepView() {
         <span className="arrow" aria-hidden="true">→</span>
         <div className="inside-stack">
           <Block id="eps-uncond" {...block} title="ε̂ without prompt" caption={guided ? '±2σ' : 'no unconditional branch at w = 1'}>
-            <Picture chw={eps.uncond} gain={0.5} label="predicted noise without the prompt" />
+            <ChwCanvas chw={eps.uncond} gain={0.5} label="predicted noise without the prompt" />
           </Block>
           <Block id="eps-cond" {...block} title="ε̂ with prompt" caption="±2σ">
-            <Picture chw={eps.cond} gain={0.5} label="predicted noise with the prompt" />
+            <ChwCanvas chw={eps.cond} gain={0.5} label="predicted noise with the prompt" />
           </Block>
         </div>
         <span className="arrow" aria-hidden="true">→</span>
         <Block id="eps-diff" {...block} title="ε̂_c − ε̂_∅" caption={diff ? `the prompt’s push, ×${(diffGain / 0.5).toFixed(1)} vs ε̂` : '–'}>
-          <Picture chw={diff} gain={diffGain} label="difference between the two noise estimates, amplified" />
+          <ChwCanvas chw={diff} gain={diffGain} label="difference between the two noise estimates, amplified" />
         </Block>
         <span className="arrow" aria-hidden="true">→</span>
         <Block id="eps-guided" {...block} title={<>guided ε̂, w = {w}</>} caption="±2σ">
-          <Picture chw={eps.guided} gain={0.5} label="guided predicted noise" />
+          <ChwCanvas chw={eps.guided} gain={0.5} label="guided predicted noise" />
         </Block>
         <span className="arrow" aria-hidden="true">→</span>
         <Block id="x0" {...block} title="x̂₀" caption="guess of the clean image">
-          <Picture chw={frame.x0} label="predicted clean image" />
+          <ChwCanvas chw={frame.x0} label="predicted clean image" />
         </Block>
       </div>
 
@@ -209,14 +198,14 @@ export function InsideStepView() {
         </Block>
         <span className="arrow" aria-hidden="true">+</span>
         <Block id="noise" {...block} title="fresh noise z" caption={stochastic ? '±2σ, seeded' : 'none: this sampler step is deterministic'}>
-          <Picture chw={frame.noise} gain={0.5} label="fresh noise the sampler injects" />
+          <ChwCanvas chw={frame.noise} gain={0.5} label="fresh noise the sampler injects" />
         </Block>
         <span className="arrow" aria-hidden="true">→</span>
         <Block id="prev" {...block} title={<>x<sub>t−1</sub></>} caption={frame.tPrev === -1 ? 'the finished image' : `the sample at ${tPrev}`}>
-          <Picture chw={frame.prev} label="x_t-1, the sample after this step" />
+          <ChwCanvas chw={frame.prev} label="x_t-1, the sample after this step" />
         </Block>
         <Block id="removed" {...block} title={<>removed: x<sub>t</sub> − x<sub>t−1</sub></>} caption={`amplified ×${(removedGain / 0.5).toFixed(1)} vs noise scale`}>
-          <Picture chw={removed} gain={removedGain} label="what this step removes, amplified" />
+          <ChwCanvas chw={removed} gain={removedGain} label="what this step removes, amplified" />
         </Block>
       </div>
 

@@ -49,24 +49,33 @@ export function ScheduleChart({ schedule, view, t, ticks, stepT, inset, height }
   const x = (tt: number) => inset + (Math.max(0, tt) / (T - 1)) * Math.max(0, width - 2 * inset);
 
   const snrRange = useMemo(() => finiteRange(curves.logSnr), [curves]);
-  const series =
-    view === 'scales'
-      ? [
-          { name: 'alpha-bar', values: curves.alphaBar, lo: 0, hi: 1 },
-          { name: 'signal', values: curves.signal, lo: 0, hi: 1 },
-          { name: 'noise', values: curves.noise, lo: 0, hi: 1 },
-        ]
-      : [{ name: 'logsnr', values: curves.logSnr, lo: snrRange.min, hi: snrRange.max }];
+  const series = useMemo(
+    () =>
+      view === 'scales'
+        ? [
+            { name: 'alpha-bar', values: curves.alphaBar, lo: 0, hi: 1 },
+            { name: 'signal', values: curves.signal, lo: 0, hi: 1 },
+            { name: 'noise', values: curves.noise, lo: 0, hi: 1 },
+          ]
+        : [{ name: 'logsnr', values: curves.logSnr, lo: snrRange.min, hi: snrRange.max }],
+    [view, curves, snrRange],
+  );
   const y = (v: number, lo: number, hi: number) => 4 + (1 - (Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * (plotBottom - 8);
-  // Every 4th timestep is plenty for a curve a few hundred px wide.
-  const path = (values: Float64Array, lo: number, hi: number) => {
-    const points: string[] = [];
-    for (let i = 0; ; i = Math.min(i + 4, T - 1)) {
-      if (Number.isFinite(values[i])) points.push(`${x(i).toFixed(1)},${y(values[i], lo, hi).toFixed(1)}`);
-      if (i === T - 1) break;
-    }
-    return `M${points.join('L')}`;
-  };
+  // The curves' paths change only with the view and the size, not with t or the step on show (which
+  // change on every step of a run). Every 4th timestep is plenty for a curve a few hundred px wide.
+  const paths = useMemo(
+    () =>
+      series.map((s) => {
+        const points: string[] = [];
+        for (let i = 0; ; i = Math.min(i + 4, T - 1)) {
+          if (Number.isFinite(s.values[i])) points.push(`${x(i).toFixed(1)},${y(s.values[i], s.lo, s.hi).toFixed(1)}`);
+          if (i === T - 1) break;
+        }
+        return `M${points.join('L')}`;
+      }),
+    // x and y are functions of these values only.
+    [series, width, inset, plotBottom, T],
+  );
   const tc = Math.min(T - 1, Math.max(0, Math.round(t)));
   const zeroY = view === 'logsnr' ? y(0, series[0].lo, series[0].hi) : null;
 
@@ -75,8 +84,8 @@ export function ScheduleChart({ schedule, view, t, ticks, stepT, inset, height }
       {width > 0 && (
         <svg width={width} height={height} aria-hidden="true" data-testid="schedule-chart" data-view={view}>
           {zeroY !== null && <line className="axis" x1={inset} x2={width - inset} y1={zeroY} y2={zeroY} />}
-          {series.map((s) => (
-            <path key={s.name} className={`curve curve-${s.name}`} d={path(s.values, s.lo, s.hi)} />
+          {series.map((s, i) => (
+            <path key={s.name} className={`curve curve-${s.name}`} d={paths[i]} />
           ))}
           <text className="axis-label" x={inset + 2} y={plotBottom - 3}>
             t = 0

@@ -10,8 +10,8 @@ import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
 import { lossTerm, sweepTimesteps, type LossTerm } from '../diffusion/training-loss.ts';
-import { useStore } from '../state/store.ts';
-import { drawChw } from './draw-chw.ts';
+import { useStore, type StoreState } from '../state/store.ts';
+import { ChwCanvas } from './chw-canvas.tsx';
 import { loadSample } from './load-sample.ts';
 import { NumberField } from './number-field.tsx';
 import { SliderField } from './slider-field.tsx';
@@ -20,29 +20,18 @@ import './inside.css';
 
 type Source = { kind: 'sample'; index: number } | { kind: 'generated' } | { kind: 'upload' };
 
-const isAbort = (e: unknown) => e instanceof Error && e.name === 'AbortError';
+const finishedImage = (s: StoreState): Float32Array | null => {
+  const last = s.generationStatus === 'done' ? s.frames.at(-1) : undefined;
+  return last ? (last.final ?? last.x0) : null;
+};
 
-function Picture({ chw, gain = 1, label, testId }: { chw: Float32Array | null; gain?: number; label: string; testId?: string }) {
-  return (
-    <canvas
-      ref={(c) => {
-        if (c && chw) drawChw(c, chw, gain);
-        else if (c) c.getContext('2d')!.clearRect(0, 0, c.width, c.height);
-      }}
-      width={64}
-      height={64}
-      role="img"
-      aria-label={label}
-      data-testid={testId}
-    />
-  );
-}
+const isAbort = (e: unknown) => e instanceof Error && e.name === 'AbortError';
 
 export function TrainingView() {
   const manifest = useStore((s) => s.manifest);
   const ready = useStore((s) => s.loadStatus === 'ready');
-  const status = useStore((s) => s.generationStatus);
-  const frames = useStore((s) => s.frames);
+  // The finished run's image only: selecting `frames` would re-render this view on every step.
+  const generated = useStore(finishedImage);
   const generationPrompt = useStore((s) => s.generationParams?.prompt ?? '');
   const upload = useStore((s) => s.forwardUpload);
   const [source, setSource] = useState<Source>({ kind: 'sample', index: 0 });
@@ -59,8 +48,6 @@ export function TrainingView() {
   const samples = manifest?.samples ?? [];
   const T = manifest?.schedule.num_train_timesteps ?? 1000;
   const R = manifest?.resolution ?? 64;
-  const last = status === 'done' ? frames.at(-1) : undefined;
-  const generated = last ? (last.final ?? last.x0) : null;
   // An uploaded image has no caption: the person types one (empty = unconditional).
   const caption = source.kind === 'sample' ? (samples[source.index]?.caption ?? '') : source.kind === 'upload' ? '' : generationPrompt;
   const text = prompt ?? caption;
@@ -196,31 +183,31 @@ export function TrainingView() {
       </div>
       <div className="training-grid">
         <figure>
-          <Picture chw={x0} label="clean image x0" />
+          <ChwCanvas chw={x0} label="clean image x0" />
           <figcaption>
             <b>x₀</b> the clean image, [−1, 1]
           </figcaption>
         </figure>
         <figure>
-          <Picture chw={eps} gain={0.5} label="the drawn noise" />
+          <ChwCanvas chw={eps} gain={0.5} label="the drawn noise" />
           <figcaption>
             <b>ε</b> the noise drawn (seed {seed}), ±2σ
           </figcaption>
         </figure>
         <figure>
-          <Picture chw={xt} label="noised image x_t" />
+          <ChwCanvas chw={xt} label="noised image x_t" />
           <figcaption>
             <b>x_t</b> = √ᾱ x₀ + √(1−ᾱ) ε, ᾱ<sub>t</sub> = {ab.toFixed(4)}
           </figcaption>
         </figure>
         <figure>
-          <Picture chw={term?.epsHat ?? null} gain={0.5} label="the model's noise estimate" testId="training-eps-hat" />
+          <ChwCanvas chw={term?.epsHat ?? null} gain={0.5} label="the model's noise estimate" testId="training-eps-hat" />
           <figcaption>
             <b>ε̂</b> the model’s estimate, from its v̂, ±2σ
           </figcaption>
         </figure>
         <figure>
-          <Picture chw={term?.epsError ?? null} gain={0.5} label="error of the noise estimate" />
+          <ChwCanvas chw={term?.epsError ?? null} gain={0.5} label="error of the noise estimate" />
           <figcaption>
             <b>ε̂ − ε</b> its error, same ±2σ scale as ε
           </figcaption>
