@@ -14,6 +14,7 @@ import { useStore } from '../state/store.ts';
 import { imageFromFile } from '../media/upload-image.ts';
 import { loadSample } from './load-sample.ts';
 import { drawChw } from './draw-chw.ts';
+import { ForwardNoiseEstimate } from './forward-noise-estimate.tsx';
 import { ScheduleChart, type ScheduleView } from './schedule-chart.tsx';
 
 /** Half the width of the Timestep slider's thumb (styles.css .track-slider), px. */
@@ -82,11 +83,13 @@ export function ForwardPanel() {
   const ab = manifest ? alphaBar(manifest.schedule, tClamped) : null;
   const ticks = useMemo(() => (manifest ? samplerTimesteps(manifest.schedule, Math.min(steps, T), spacing) : []), [manifest, steps, spacing, T]);
 
+  const xt = useMemo(() => (manifest && x0 && x0.length === noise.length ? qSample(manifest.schedule, x0, tClamped, noise) : null), [manifest, x0, noise, tClamped]);
   useEffect(() => {
-    if (!manifest || !x0 || x0.length !== noise.length) return;
+    if (!x0 || !xt) return;
     drawChw(x0Ref.current!, x0);
-    drawChw(xtRef.current!, qSample(manifest.schedule, x0, tClamped, noise));
-  }, [manifest, x0, noise, tClamped]);
+    drawChw(xtRef.current!, xt);
+  }, [x0, xt]);
+  const caption = source.kind === 'sample' ? (samples[source.index]?.caption ?? '') : source.kind === 'generated' ? (run?.params.prompt ?? '') : '';
 
   const value = source.kind === 'sample' ? String(source.index) : source.kind;
   const newer = source.kind === 'generated' && lastResult && run?.image && lastResult.image !== run.image;
@@ -234,6 +237,7 @@ export function ForwardPanel() {
           </p>
         </div>
       </div>
+      <ForwardNoiseEstimate x0={x0} noise={noise} xt={xt} t={tClamped} ab={ab ?? 1} text={caption} />
       {!manifest && <p className="hint">The forward process needs manifest.json (its noise schedule).</p>}
       {manifest && samples.length === 0 && source.kind === 'sample' && <p className="hint">The model ships no sample images; generate one first.</p>}
       {sampleError && <p className="hint error-text">{sampleError}</p>}

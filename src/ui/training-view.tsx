@@ -9,13 +9,14 @@ import { requestPrediction } from '../controller.ts';
 import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
-import { lossTerm, sweepTimesteps, type LossTerm } from '../diffusion/training-loss.ts';
+import { lossTerm, sweepTimesteps } from '../diffusion/training-loss.ts';
 import { useStore, type StoreState } from '../state/store.ts';
 import { ChwCanvas } from './chw-canvas.tsx';
 import { loadSample } from './load-sample.ts';
 import { NumberField } from './number-field.tsx';
 import { SliderField } from './slider-field.tsx';
 import { SweepChart } from './sweep-chart.tsx';
+import { useLossTerm } from './use-loss-term.ts';
 import './inside.css';
 
 type Source = { kind: 'sample'; index: number } | { kind: 'generated' } | { kind: 'upload' };
@@ -39,8 +40,6 @@ export function TrainingView() {
   const [seed, setSeed] = useState(7);
   const [prompt, setPrompt] = useState<string | null>(null); // null: the image's own caption
   const [sampleX0, setSampleX0] = useState<Float32Array | null>(null);
-  const [result, setResult] = useState<{ xt: Float32Array; text: string; term: LossTerm; ms: number } | null>(null);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [sweep, setSweep] = useState<{ x0: Float32Array; seed: number; text: string; ts: number[]; cond: number[]; uncond: number[] } | null>(null);
   const [sweeping, setSweeping] = useState(false);
@@ -69,31 +68,7 @@ export function TrainingView() {
   const ab = manifest ? alphaBar(manifest.schedule, t) : 1;
   const xt = useMemo(() => (manifest && x0 ? qSample(manifest.schedule, x0, t, eps) : null), [manifest, x0, t, eps]);
 
-  // One U-Net call per change, after a short pause; a newer request replaces an older one.
-  useEffect(() => {
-    if (!ready || !x0 || !xt) return;
-    let live = true;
-    const timer = setTimeout(() => {
-      setBusy(true);
-      requestPrediction({ sample: xt.slice(), timestep: Float32Array.of(t), prompts: [text] }).then(
-        ({ v, ms }) => {
-          if (!live) return;
-          setResult({ xt, text, term: lossTerm(ab, x0, eps, xt, v), ms });
-          setError(null);
-          setBusy(false);
-        },
-        (e: Error) => {
-          if (!live) return;
-          if (!isAbort(e)) setError(e.message);
-          setBusy(false);
-        },
-      );
-    }, 150);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [ready, x0, xt, t, text, ab, eps]);
+  const { term, ms: termMs, busy, error: termError } = useLossTerm({ enabled: ready, x0, eps, xt, t, ab, text });
 
   async function runSweep() {
     if (!manifest || !x0) return;
@@ -124,8 +99,6 @@ export function TrainingView() {
     }
   }
 
-  // Numbers shown belong to the inputs shown: xt is a new array whenever the image, t or seed change.
-  const term = result && result.xt === xt && result.text === text ? result.term : null;
   const sweepShown = sweep && sweep.x0 === x0 && sweep.seed === seed && sweep.text === text ? sweep : null;
   const value = source.kind === 'sample' ? String(source.index) : source.kind;
   return (
@@ -226,7 +199,7 @@ export function TrainingView() {
             {term ? term.mseEps.toFixed(6) : '–'}
           </b>
         </span>
-        {result && term && <span className="quiet">(this U-Net call: {Math.round(result.ms)} ms)</span>}
+        {term && termMs !== null && <span className="quiet">(this U-Net call: {Math.round(termMs)} ms)</span>}
       </div>
       <p>
         <button type="button" className="secondary" onClick={() => void runSweep()} disabled={!ready || !x0 || sweeping}>
@@ -253,7 +226,7 @@ export function TrainingView() {
         </figure>
       )}
       {!ready && <p className="hint">The training view runs the model once it has loaded.</p>}
-      {error && <p className="hint error-text">{error}</p>}
+      {(error ?? termError) && <p className="hint error-text">{error ?? termError}</p>}
     </section>
   );
 }
