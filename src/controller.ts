@@ -307,8 +307,7 @@ function recordRun(id: number) {
   if (s.generationId !== id || !s.generationParams || !last) return;
   const side = Math.round(Math.sqrt(last.x0.length / 3));
   lastKey = Math.max(Date.now(), lastKey + 1);
-  const entry: HistoryEntry = { key: lastKey, params: s.generationParams, side, thumbnail: chwToRgba(last.final ?? last.x0, side, side), frames: s.frames };
-  s.addToHistory(entry);
+  s.addToHistory({ key: lastKey, params: s.generationParams, side, thumbnail: chwToRgba(last.final ?? last.x0, side, side) }, s.frames);
 }
 
 /**
@@ -319,6 +318,7 @@ export function restoreRun(entry: HistoryEntry): void {
   stopGeneration();
   const s = useStore.getState();
   applyUrlState({ ...urlStateOfRun(entry.params, selectUrlState(s)), t: s.forwardT });
-  if (entry.frames) s.showRun(-entry.key, entry.params, entry.frames);
+  const frames = s.historyFrames.get(entry.key);
+  if (frames) s.showRun(-entry.key, entry.params, frames);
   else generateNow();
 }

@@ -32,7 +32,7 @@ export function fromStored(value: unknown): HistoryEntry | null {
   if (!(v.thumbnail instanceof Uint8ClampedArray) || v.thumbnail.length !== v.side * v.side * 4) return null;
   const parsed = parseUrlState(v.hash);
   if (parsed.problems.length > 0) return null;
-  return { key: v.key, params: runOfUrlState(parsed.values), side: v.side, thumbnail: v.thumbnail, frames: null };
+  return { key: v.key, params: runOfUrlState(parsed.values), side: v.side, thumbnail: v.thumbnail, kept: false };
 }
 
 /** The stored history, newest first; [] when IndexedDB is unavailable or holds nothing usable. */

@@ -44,7 +44,7 @@ export function HistoryStrip() {
             <button
               type="button"
               className="history-item"
-              title={describeRun(entry) + (entry.frames ? '' : ' (runs again)')}
+              title={describeRun(entry) + (entry.kept ? '' : ' (runs again)')}
               // The name stays short (the full settings are in the title) so it cannot shadow a form label such as "Steps".
               aria-label={`Restore run: ${entry.params.prompt.trim() ? `"${entry.params.prompt}"` : 'no prompt'}`}
               aria-current={shownId === -entry.key ? 'true' : undefined}
