@@ -15,6 +15,7 @@ import { imageFromFile } from '../media/upload-image.ts';
 import { loadSample } from './load-sample.ts';
 import { drawChw } from './draw-chw.ts';
 import { ScheduleChart, type ScheduleView } from './schedule-chart.tsx';
+import { MaskEditor } from './mask-editor.tsx';
 
 /** Half the width of the Timestep slider's thumb (styles.css .track-slider), px. */
 const THUMB_HALF = 8;
@@ -30,6 +31,7 @@ export function ForwardPanel() {
   const lastResult = useStore((s) => s.lastResult);
   const stepT = useStore((s) => s.frames[shownIndex(s)]?.t ?? null);
   const [view, setView] = useState<ScheduleView>('scales');
+  const [painting, setPainting] = useState(false);
   const [sampleX0, setSampleX0] = useState<Float32Array | null>(null);
   const [sampleError, setSampleError] = useState<string | null>(null);
   const [uploadError, setUploadError] = useState<string | null>(null);
@@ -131,8 +133,13 @@ export function ForwardPanel() {
         Drag the timestep and watch the signal fade; the reverse process follows to its nearest step.
       </p>
       <div className="forward-body">
-        <figure>
-          <canvas ref={x0Ref} data-testid="forward-x0" role="img" aria-label="clean image" width={resolution} height={resolution} />
+        <figure className={painting ? 'painting' : undefined}>
+          <MaskEditor side={resolution} editing={painting}>
+            <canvas ref={x0Ref} data-testid="forward-x0" role="img" aria-label="clean image" width={resolution} height={resolution} />
+          </MaskEditor>
+          <button type="button" className="secondary small paint-toggle" aria-pressed={painting} onClick={() => setPainting(!painting)}>
+            Paint mask
+          </button>
           <figcaption>
             <b>x<sub>0</sub></b>{' '}
             {source.kind === 'generated'
