@@ -3,6 +3,7 @@
  * rectangle) keeps those pixels of the source in the result (to 1/255), shows over the reverse view
  * during and after the run, and travels in the link: a fresh page opening it makes the same image.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { decodeMask } from '../src/diffusion/mask-codec.ts';
 import { denoiseView, LOAD_TIMEOUT, readCanvas, waitForModel, type Pixels } from './helpers.ts';
@@ -60,6 +61,7 @@ test('a mask painted with the mouse keeps the unpainted pixels to 1/255, and its
   const editor = page.getByRole('application', { name: /Inpainting mask editor/ });
   await expect(editor).toBeVisible();
   await page.getByLabel('Brush size').fill('10');
+  await editor.scrollIntoViewIfNeeded();
   const box = (await editor.boundingBox())!;
   const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
   // A diagonal stroke over the face, then a dab; the mouse moves in steps, so the stroke is joined up.
@@ -69,7 +71,7 @@ test('a mask painted with the mouse keeps the unpainted pixels to 1/255, and its
   await page.mouse.move(...at(0.7, 0.7), { steps: 6 });
   await page.mouse.up();
   await page.mouse.click(...at(0.8, 0.2));
-  await expect(page.getByTestId('mask-status')).toContainText(/Regenerating \d+ of 4096 pixels/);
+  await expect(page.getByTestId('mask-status')).toContainText(/Regenerating [1-9]\d* of 4096 pixels/);
   await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/start=inpaint&.*keep=mask&mask=[A-Za-z0-9_-]+&/);
   await expect(page.getByLabel('Keep')).toHaveValue('mask');
 
@@ -151,4 +153,36 @@ test('Invert and Clear edit the mask; a broken mask in a link falls back to the 
   await expect(page.getByTestId('url-problems')).toContainText(/mask: .+; using no mask/);
   await expect(page.getByTestId('url-problems')).toContainText('keep: "mask" needs a painted mask in the mask field; using left');
   await expect(page.getByLabel('Keep')).toHaveValue('left');
+});
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test(`axe: 0 violations with the mask tools open and a painted-mask run shown (${colorScheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme });
+    await openWithSample(page, 'steps=2&seed=1');
+    await page.getByRole('button', { name: 'Paint mask' }).click();
+    await page.getByRole('application', { name: 'Inpainting mask editor' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByTestId('mask-status')).toContainText('Regenerating 256 of 4096 pixels');
+    await generateWatchingOverlay(page);
+    const result = await new AxeBuilder({ page }).analyze();
+    expect(result.passes.length).toBeGreaterThan(10); // axe really ran its rules
+    expect(result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+  });
+}
+
+test('on a 390x844 phone the mask editor takes the width without overflowing, and paints', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openWithSample(page);
+  await page.getByRole('button', { name: 'Paint mask' }).click();
+  const editor = page.getByRole('application', { name: 'Inpainting mask editor' });
+  await editor.scrollIntoViewIfNeeded();
+  const box = (await editor.boundingBox())!;
+  expect(box.width).toBeGreaterThanOrEqual(300);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.5, { steps: 8 });
+  await page.mouse.up();
+  await expect(page.getByTestId('mask-status')).not.toContainText('Regenerating 0 of');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });

@@ -132,14 +132,11 @@ export function ForwardPanel() {
         Training teaches the model to undo this: x<sub>t</sub> = √ᾱ<sub>t</sub> · x<sub>0</sub> + √(1 − ᾱ<sub>t</sub>) · noise.
         Drag the timestep and watch the signal fade; the reverse process follows to its nearest step.
       </p>
-      <div className="forward-body">
-        <figure className={painting ? 'painting' : undefined}>
-          <MaskEditor side={resolution} editing={painting}>
+      <div className={painting ? 'forward-body painting' : 'forward-body'}>
+        <figure>
+          <MaskEditor side={resolution} editing={painting} onEditingChange={setPainting}>
             <canvas ref={x0Ref} data-testid="forward-x0" role="img" aria-label="clean image" width={resolution} height={resolution} />
           </MaskEditor>
-          <button type="button" className="secondary small paint-toggle" aria-pressed={painting} onClick={() => setPainting(!painting)}>
-            Paint mask
-          </button>
           <figcaption>
             <b>x<sub>0</sub></b>{' '}
             {source.kind === 'generated'

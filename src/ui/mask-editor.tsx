@@ -42,10 +42,10 @@ function useNextRunMask(side: number): Float32Array | null {
 }
 
 /**
- * The picture (`children`, the forward panel's x0 canvas) with the mask stacked on it, and, when
- * `editing`, the brush tools below it.
+ * The picture (`children`, the forward panel's x0 canvas) with the mask stacked on it, the Paint mask
+ * toggle, and, when `editing`, the brush tools below it.
  */
-export function MaskEditor({ side, editing, children }: { side: number; editing: boolean; children: ReactNode }) {
+export function MaskEditor({ side, editing, onEditingChange, children }: { side: number; editing: boolean; onEditingChange(editing: boolean): void; children: ReactNode }) {
   const painted = useStore((s) => s.paintedMask);
   const nextRunMask = useNextRunMask(side);
   const [mode, setMode] = useState<BrushMode>('paint');
@@ -141,6 +141,9 @@ export function MaskEditor({ side, editing, children }: { side: number; editing:
           onBlur={() => setRectShown(false)}
         />
       </div>
+      <button type="button" className="toggle paint-toggle" aria-pressed={editing} onClick={() => onEditingChange(!editing)}>
+        Paint mask
+      </button>
       {editing && (
         <div className="mask-tools" id={toolsId} role="group" aria-label="Inpainting mask tools">
           <p className="hint quiet" id={helpId}>
