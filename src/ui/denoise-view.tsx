@@ -177,12 +177,6 @@ export function DenoiseView() {
           </figcaption>
         </figure>
       </div>
-      {runMask.mask && (
-        <label className="mask-legend hint quiet">
-          <input type="checkbox" checked={maskShown} onChange={(e) => setMaskShown(e.target.checked)} /> Show the inpainting mask: hatched pixels
-          are kept from the source image, the rest is regenerated.
-        </label>
-      )}
       <p className="run-note" data-testid="run-note" role="status">
         {runNote}
       </p>
@@ -195,6 +189,13 @@ export function DenoiseView() {
           {params.start === 'img2img' && ` · img2img strength ${params.strength}`}
           {params.start === 'inpaint' && (params.keep === 'mask' ? ' · inpaint keeping the painted mask' : ` · inpaint keeping the ${params.keep} half`)}
           {params.guidanceRescale > 0 && ` (rescale ${params.guidanceRescale})`}
+          {/* In this line, whose height is reserved, so an inpainting run moves nothing. */}
+          {runMask.mask && (
+            <label className="mask-legend">
+              {' · '}
+              <input type="checkbox" checked={maskShown} onChange={(e) => setMaskShown(e.target.checked)} /> show the mask (hatched: kept)
+            </label>
+          )}
           {params.negativePrompt.trim() !== '' && (
             <>
               {' '}
