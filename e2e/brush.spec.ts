@@ -112,7 +112,7 @@ test('a mask made with the keyboard rectangle regenerates exactly that rectangle
   const source = await openWithSample(page);
   await page.getByRole('button', { name: 'Paint mask' }).click();
   const editor = page.getByRole('application', { name: /Inpainting mask editor/ });
-  await expect(editor).toHaveAccessibleDescription(/arrows move a rectangle, Shift\+arrows resize it, Enter or Space/);
+  await expect(editor).toHaveAccessibleDescription(/arrows show and move a rectangle, Shift\+arrows resize it, Enter or Space/);
   await editor.focus();
   // The first arrow shows the rectangle (16x16 at 16,16); then 4 right, 2 down, 8 wider, 4 taller.
   await page.keyboard.press('ArrowRight');

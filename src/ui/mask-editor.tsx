@@ -73,7 +73,12 @@ export function MaskEditor({ side, editing, onEditingChange, children }: { side:
   const commit = (mask: Float32Array) => useStore.getState().applyPaintedMask(mask, side);
   const current = () => base ?? keepAllMask(side);
 
-  const pointAt = (e: PointerEvent<HTMLCanvasElement>) => pointerToMask(e.clientX, e.clientY, e.currentTarget.getBoundingClientRect(), side);
+  const pointAt = (e: PointerEvent<HTMLCanvasElement>) => {
+    // The picture is the canvas's content box: inside its 1 px border.
+    const el = e.currentTarget;
+    const r = el.getBoundingClientRect();
+    return pointerToMask(e.clientX, e.clientY, { left: r.left + el.clientLeft, top: r.top + el.clientTop, width: el.clientWidth, height: el.clientHeight }, side);
+  };
   const onPointerDown = (e: PointerEvent<HTMLCanvasElement>) => {
     if (!editing || (e.pointerType === 'mouse' && e.button !== 0)) return;
     e.preventDefault();
@@ -148,7 +153,8 @@ export function MaskEditor({ side, editing, onEditingChange, children }: { side:
         <div className="mask-tools" id={toolsId} role="group" aria-label="Inpainting mask tools">
           <p className="hint quiet" id={helpId}>
             Paint over what the model should redraw (tinted); the rest of the image is kept. Erase puts pixels back. Keyboard:
-            focus the image, arrows move a rectangle, Shift+arrows resize it, Enter or Space paints (or erases) it, Escape hides it.
+            focus the image, arrows show and move a rectangle, Shift+arrows resize it, Enter or Space paints (or erases) it, Escape
+            hides it.
           </p>
           <div className="chart-legend" role="group" aria-label="Brush mode">
             <button type="button" className="toggle" aria-pressed={mode === 'paint'} onClick={() => setMode('paint')}>
