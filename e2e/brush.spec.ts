@@ -133,6 +133,14 @@ test('a mask made with the keyboard rectangle regenerates exactly that rectangle
 
   await generateWatchingOverlay(page);
   const { keptMax, redrawnMean } = compareByMask(await readCanvas(page, 'canvas-x0'), source, mask);
+  // The editor's arrows and Space are its own: the replay shortcuts (on window) do not step or play the run.
+  // Both shortcuts act synchronously on keydown, so the page shows their effect as soon as press() returns.
+  await editor.focus();
+  await page.keyboard.press('ArrowLeft');
+  expect(await page.getByTestId('step-counter').textContent()).toMatch(/^Step 6 \/ 6/);
+  await page.keyboard.press('Space');
+  expect(await page.getByRole('button', { name: 'Play', exact: true }).count()).toBe(1);
+  await expect(page.getByTestId('mask-status')).toContainText('rectangle at x 20, y 18');
   console.log(`keyboard mask: kept max |result - source| = ${keptMax}; redrawn mean ${redrawnMean.toFixed(2)} (0..255)`);
   expect(keptMax).toBeLessThanOrEqual(1);
   expect(redrawnMean).toBeGreaterThan(2);

@@ -19,8 +19,9 @@ export interface MaskRect {
   height: number;
 }
 
-/** Brush diameters offered, in model pixels. */
+/** Smallest brush diameter offered, in model pixels. */
 export const BRUSH_MIN = 1;
+/** Largest brush diameter offered, in model pixels (over a third of a 64 px image). */
 export const BRUSH_MAX = 24;
 
 /** A mask that keeps every pixel (nothing to regenerate yet). */

@@ -10,6 +10,7 @@ export interface PaintedMask {
   code: string;
 }
 
+/** The store's share for the painted mask (see the module comment). */
 export interface MaskSlice {
   /** The last mask painted (kept while a half is chosen, so switching back is free); null before any. */
   paintedMask: PaintedMask | null;
@@ -24,6 +25,7 @@ export interface MaskSlice {
   fitPaintedMask(resolution: number): string | null;
 }
 
+/** The slice's initial state and actions, for store.ts. */
 export const createMaskSlice: StateCreator<StoreState, [], [], MaskSlice> = (set, get) => ({
   paintedMask: null,
   setPaintedMask: (mask, side) => {

@@ -105,6 +105,8 @@ export function MaskEditor({ side, editing, onEditingChange, children }: { side:
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLCanvasElement>) => {
+    // The page's replay shortcuts (Space, arrows: ui/use-playback.ts) listen on window: these keys are ours here.
+    if (ARROWS.has(e.key) || e.key === ' ' || e.key === 'Enter') e.stopPropagation();
     if (ARROWS.has(e.key)) {
       e.preventDefault();
       // The first arrow only shows the rectangle where it is.
