@@ -4,6 +4,7 @@
  * worker events into store actions. Started once from main.tsx, outside React.
  */
 import { halfMask } from './diffusion/half-mask.ts';
+import { decodeMask } from './diffusion/mask-codec.ts';
 import { chwToRgba } from './diffusion/image.ts';
 import { parseManifest } from './model/manifest.ts';
 import { loadHistory, saveHistory } from './state/history-db.ts';
@@ -140,25 +141,36 @@ function onWorkerDead(reason: string) {
 /** Starts a generation with the current settings; a running one is replaced. */
 export function generateNow(): void {
   const s = useStore.getState();
-  const { prompt, seed, steps, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, startFrom, strength, keepHalf } = s;
+  const { prompt, seed, steps, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, startFrom, strength, keepHalf, paintedMask } = s;
   // eta belongs to DDIM; the store keeps it while another sampler is chosen.
   startRun({
     prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale,
     start: startFrom, strength, keep: keepHalf, fork: forkOf(s),
+    ...(keepHalf === 'mask' && paintedMask && { mask: paintedMask.code }),
   });
 }
 
 /** Sends one generation to the worker and shows it; returns its id, or null when it cannot start. */
 function startRun(p: GenerationParams): number | null {
   if (!client) return null;
-  const { start, strength, keep, ...params } = p;
+  const { start, strength, keep, mask: maskCode, ...params } = p;
   // The start points begin from the forward panel's image; the panel disables Generate until it is there.
   const image = useStore.getState().forwardImage;
   if (start !== 'noise' && !image) return null;
   // Copies: the request transfers its arrays, and the store keeps showing the image.
   const init = start === 'img2img' && image ? { image: image.slice(), strength } : undefined;
   const side = Math.round(Math.sqrt((image?.length ?? 0) / 3));
-  const inpaint = start === 'inpaint' && image ? { image: image.slice(), mask: halfMask(keep, side) } : undefined;
+  let mask: Float32Array | undefined;
+  if (start === 'inpaint' && image) {
+    try {
+      mask = keep === 'mask' ? decodeMask(maskCode ?? '', side) : halfMask(keep, side);
+    } catch (err) {
+      // Only a mask of another size gets here (the store and the link reader check the rest): say so, run nothing.
+      useStore.getState().setUrlProblems([`${err instanceof Error ? err.message : String(err)}; paint the mask again`]);
+      return null;
+    }
+  }
+  const inpaint = mask && image ? { image: image.slice(), mask } : undefined;
   const id = client.generate({ ...params, init, inpaint });
   useStore.getState().startGeneration(id, p);
   return id;
@@ -208,6 +220,8 @@ async function loadManifest(): Promise<boolean> {
     const now = selectUrlState(useStore.getState());
     const untouched = (k: UrlKey) => !opening.present.includes(k) && now[k] === opening.state[k];
     applyUrlState(Object.fromEntries(Object.entries(defaults).filter(([k]) => untouched(k as UrlKey))));
+    const misfit = useStore.getState().fitPaintedMask(manifest.resolution);
+    if (misfit) useStore.getState().setUrlProblems([...useStore.getState().urlProblems, misfit]);
     return true;
   } catch (err) {
     useStore.getState().failLoading(err instanceof Error ? err.message : String(err));

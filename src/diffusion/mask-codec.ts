@@ -84,21 +84,41 @@ export function encodeMask(mask: Float32Array): string {
 /** The mask [side, side] back from `encodeMask`'s string. Throws a short message for anything malformed. */
 export function decodeMask(text: string, side: number): Float32Array {
   if (!Number.isInteger(side) || side < 1 || side > MAX_SIDE) throw new Error(`mask: side must be 1..${MAX_SIDE}, got ${side}`);
+  const runs = decodeRuns(text, side * side);
+  const total = runs.reduce((a, b) => a + b, 0);
+  if (total !== side * side) throw new Error(`mask: runs cover ${total} pixels, expected ${side * side}`);
+  return fillRuns(runs, total);
+}
+
+/**
+ * A square mask of any side (1..256) back from `encodeMask`'s string, with its side: for a link, read
+ * before the page knows the model's resolution. Throws a short message for anything malformed.
+ */
+export function decodeSquareMask(text: string): { mask: Float32Array; side: number } {
+  const runs = decodeRuns(text, MAX_SIDE * MAX_SIDE);
+  const total = runs.reduce((a, b) => a + b, 0);
+  const side = Math.round(Math.sqrt(total));
+  if (side < 1 || side > MAX_SIDE || side * side !== total) throw new Error(`mask: runs cover ${total} pixels, not a square of side 1..${MAX_SIDE}`);
+  return { mask: fillRuns(runs, total), side };
+}
+
+/** The run lengths in `text`; `maxPixels` bounds the inflated size (a mask's varints are at most 3 bytes per pixel). */
+function decodeRuns(text: string, maxPixels: number): number[] {
   const bytes = fromBase64Url(text);
   if (bytes.length < 2) throw new Error('mask: empty');
   let body = bytes.subarray(1);
   if (bytes[0] === 1) {
     try {
-      // The output is bounded: a mask's varints are at most 3 bytes per pixel.
-      body = inflateSync(body, { out: new Uint8Array(3 * side * side + 8) });
+      body = inflateSync(body, { out: new Uint8Array(3 * maxPixels + 8) });
     } catch {
       throw new Error('mask: the compressed data is corrupt');
     }
   } else if (bytes[0] !== 0) throw new Error(`mask: unknown format ${bytes[0]}`);
-  const runs = fromVarints(body);
-  const total = runs.reduce((a, b) => a + b, 0);
-  if (total !== side * side) throw new Error(`mask: runs cover ${total} pixels, expected ${side * side}`);
-  const mask = new Float32Array(side * side); // [H, W]
+  return fromVarints(body);
+}
+
+function fillRuns(runs: number[], total: number): Float32Array {
+  const mask = new Float32Array(total); // [H, W]
   let offset = 0;
   runs.forEach((length, i) => {
     if (i % 2 === 1) mask.fill(1, offset, offset + length);

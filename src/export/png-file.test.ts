@@ -58,6 +58,8 @@ describe('settings text', () => {
     const text = settingsText({ ...settings, start: 'img2img', strength: 0.6, keep: 'left', prompt: 'un chat 🐱' });
     expect(text).toMatchObject({ start: 'img2img', strength: '0.6', prompt: 'un chat %F0%9F%90%B1' });
     expect(text.keep).toBeUndefined();
+    expect(settingsText({ ...settings, start: 'inpaint', keep: 'left', mask: 'AAEB' })).not.toHaveProperty('mask');
+    expect(settingsText({ ...settings, start: 'inpaint', keep: 'mask', mask: 'AQ-_x' })).toMatchObject({ keep: 'mask', mask: 'AQ-_x' });
   });
 
   it('makes PNGs whose text chunks any decoder reads back (non-Latin-1 prompt included)', () => {

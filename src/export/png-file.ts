@@ -20,6 +20,8 @@ export interface PngSettings {
   start?: string;
   strength?: number;
   keep?: string;
+  /** With keep 'mask': the painted mask as the link's `mask` field writes it (RLE + base64url). */
+  mask?: string;
   /** The model that made the image (manifest name). */
   model?: string;
   /** The page link that reproduces the run, when there is one. */
@@ -60,6 +62,7 @@ export function settingsText(s: PngSettings): Record<string, string> {
     text.start = s.start;
     if (s.start === 'img2img' && s.strength !== undefined) text.strength = String(s.strength);
     if (s.start === 'inpaint' && s.keep !== undefined) text.keep = s.keep;
+    if (s.start === 'inpaint' && s.keep === 'mask' && s.mask) text.mask = s.mask;
   }
   if (s.model) text.model = s.model;
   if (s.link) text.link = s.link;

@@ -2,7 +2,7 @@
 import type { StateCreator } from 'zustand';
 import type { GenerateRequest, StepEvent } from '../worker/protocol.ts';
 import type { StoreState } from './store.ts';
-import type { KeepHalf, StartMode } from './url-state.ts';
+import type { KeepChoice, StartMode } from './url-state.ts';
 
 /** One denoising step as received from the worker, less its request id and U-Net time. Arrays are [3, H, W] float32. */
 export type Frame = Omit<StepEvent, 'type' | 'id' | 'unetMs'>;
@@ -15,8 +15,10 @@ export type GenerationParams = Omit<GenerateRequest, 'type' | 'id' | 'init' | 'i
   start: StartMode;
   /** img2img strength (meaningful when start is 'img2img'). */
   strength: number;
-  /** The half inpainting kept (meaningful when start is 'inpaint'). */
-  keep: KeepHalf;
+  /** The half inpainting kept, or 'mask' (meaningful when start is 'inpaint'). */
+  keep: KeepChoice;
+  /** With keep 'mask': the painted mask as `encodeMask` wrote it (1 = keep), so the run can be linked and rerun. */
+  mask?: string;
 };
 
 export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';

@@ -2,7 +2,8 @@
 import type { StateCreator } from 'zustand';
 import { samplerInfo, SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
-import { defaultUrlState, KEEP_HALVES, START_MODES, URL_FIELDS, type KeepHalf, type StartMode } from './url-state.ts';
+import { centreMask } from '../diffusion/mask-paint.ts';
+import { defaultUrlState, KEEP_CHOICES, START_MODES, URL_FIELDS, type KeepChoice, type StartMode } from './url-state.ts';
 import type { StoreState } from './store.ts';
 
 export interface ParamsSlice {
@@ -26,8 +27,8 @@ export interface ParamsSlice {
   startFrom: StartMode;
   /** img2img strength, 0.05..1: the share of the steps run (1 = from nearly pure noise). */
   strength: number;
-  /** The half of the image inpainting keeps. */
-  keepHalf: KeepHalf;
+  /** What inpainting keeps: a half of the image, or 'mask', the painted mask (see mask-slice). */
+  keepHalf: KeepChoice;
   setPrompt(prompt: string): void;
   setNegativePrompt(negativePrompt: string): void;
   setSeed(seed: number): void;
@@ -42,8 +43,8 @@ export interface ParamsSlice {
   /** Unknown modes are ignored. */
   setStartFrom(start: StartMode): void;
   setStrength(strength: number): void;
-  /** Unknown halves are ignored. */
-  setKeepHalf(keep: KeepHalf): void;
+  /** Unknown choices are ignored; 'mask' with nothing painted yet starts from a centre square to regenerate. */
+  setKeepHalf(keep: KeepChoice): void;
 }
 
 type NumberField = 'seed' | 'steps' | 'guidance' | 'eta' | 'rescale' | 'strength';
@@ -95,7 +96,12 @@ export const createParamsSlice: StateCreator<StoreState, [], [], ParamsSlice> = 
     },
     setStrength: (strength) => set({ strength: clampTo('strength', strength, false) }),
     setKeepHalf: (keepHalf) => {
-      if (KEEP_HALVES.includes(keepHalf)) set({ keepHalf });
+      if (!KEEP_CHOICES.includes(keepHalf)) return;
+      if (keepHalf === 'mask' && !get().paintedMask) {
+        const side = get().manifest?.resolution ?? 64;
+        get().setPaintedMask(centreMask(side), side);
+      }
+      set({ keepHalf });
     },
   };
 };

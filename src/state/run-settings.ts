@@ -21,6 +21,7 @@ export function urlStateOfRun(params: GenerationParams, base: UrlState = default
     start: params.start,
     strength: params.strength,
     keep: params.keep,
+    mask: params.keep === 'mask' ? (params.mask ?? '') : '',
     fork: params.fork?.at ?? -1,
     fork_prompt: params.fork?.prompt ?? base.fork_prompt,
     fork_negative: params.fork?.negativePrompt ?? base.fork_negative,
@@ -44,6 +45,7 @@ export function runOfUrlState(v: UrlState): GenerationParams {
     start: v.start,
     strength: v.strength,
     keep: v.keep,
+    ...(v.keep === 'mask' && { mask: v.mask }),
     ...(v.fork >= 0 && {
       fork: { at: v.fork, prompt: v.fork_prompt, negativePrompt: v.fork_negative, guidance: v.fork_guidance, seed: v.fork_seed < 0 ? null : v.fork_seed },
     }),

@@ -31,7 +31,7 @@ describe('store', () => {
   it('starts from the URL defaults', () => {
     expect(selectUrlState(useStore.getState())).toEqual({
       prompt: 'cat face', seed: 1, steps: 30, guidance: 4, t: 500, sampler: 'ddim', spacing: 'trailing', eta: 0, rescale: 0, negative: '',
-      start: 'noise', strength: 0.6, keep: 'left',
+      start: 'noise', strength: 0.6, keep: 'left', mask: '',
       src: '0', src_prompt: 'cat face', src_seed: 1, src_steps: 30, src_guidance: 4, src_sampler: 'ddim', src_spacing: 'trailing', src_eta: 0,
       src_rescale: 0, src_negative: '',
       fork: -1, fork_prompt: '', fork_negative: '', fork_guidance: 4, fork_seed: -1,

@@ -6,6 +6,8 @@ import { create } from 'zustand';
 import { createForwardSlice, type ForwardSlice } from './forward-slice.ts';
 import { createGenerationSlice, type GenerationSlice } from './generation-slice.ts';
 import { createForkSlice, type ForkSlice } from './fork-slice.ts';
+import { createMaskSlice, type MaskSlice } from './mask-slice.ts';
+import { decodeSquareMask } from '../diffusion/mask-codec.ts';
 import { createHistorySlice, type HistorySlice } from './history-slice.ts';
 import { createModelSlice, type ModelSlice } from './model-slice.ts';
 import { createParamsSlice, type ParamsSlice } from './params-slice.ts';
@@ -15,7 +17,7 @@ import { formatForwardSource, parseForwardSource } from './forward-slice.ts';
 import type { GenerationParams } from './generation-slice.ts';
 import { supportsSpacing } from '../diffusion/sampler.ts';
 
-export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice & TimelineSlice & HistorySlice & ForkSlice;
+export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice & TimelineSlice & HistorySlice & ForkSlice & MaskSlice;
 
 export const useStore = create<StoreState>()((...a) => ({
   ...createParamsSlice(...a),
@@ -24,6 +26,7 @@ export const useStore = create<StoreState>()((...a) => ({
   ...createModelSlice(...a),
   ...createHistorySlice(...a),
   ...createForkSlice(...a),
+  ...createMaskSlice(...a),
   ...createTimelineSlice(...a),
 }));
 
@@ -46,6 +49,7 @@ export function selectUrlState(s: StoreState): UrlState {
     start: s.startFrom,
     strength: s.strength,
     keep: s.keepHalf,
+    mask: s.keepHalf === 'mask' ? (s.paintedMask?.code ?? '') : '',
     src: formatForwardSource(s.forwardSource),
     src_prompt: run?.prompt ?? d.src_prompt,
     src_seed: run?.seed ?? d.src_seed,
@@ -79,6 +83,11 @@ export function applyUrlState(values: Partial<UrlState>): void {
   if (values.negative !== undefined) s.setNegativePrompt(values.negative);
   if (values.start !== undefined) s.setStartFrom(values.start);
   if (values.strength !== undefined) s.setStrength(values.strength);
+  // The mask before keep: keep=mask with no mask yet would start from the default centre square.
+  if (values.mask) {
+    const { mask, side } = decodeSquareMask(values.mask); // url-state has checked that it decodes
+    s.setPaintedMask(mask, side);
+  }
   if (values.keep !== undefined) s.setKeepHalf(values.keep);
   if (values.fork !== undefined || values.fork_prompt !== undefined) {
     const d = defaultUrlState();

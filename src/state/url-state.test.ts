@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultUrlState, parseUrlState, serializeUrlState, type UrlState } from './url-state.ts';
+import { decodeMask, encodeMask } from '../diffusion/mask-codec.ts';
+import { keepAllMask, paintStroke } from '../diffusion/mask-paint.ts';
 
 describe('url-state', () => {
   it('reads the documented example', () => {
@@ -42,7 +44,7 @@ describe('url-state', () => {
     expect(b.problems).toEqual([
       'start: "sketch" is not one of noise, img2img, inpaint; using noise',
       'strength: "abc" is not a number; using 0.6',
-      'keep: "middle" is not one of left, right, top, bottom; using left',
+      'keep: "middle" is not one of left, right, top, bottom, mask; using left',
     ]);
     expect(parseUrlState('#strength=0').values.strength).toBe(0.05);
     expect(parseUrlState('#strength=7').values.strength).toBe(1);
@@ -120,6 +122,28 @@ describe('url-state', () => {
       const written = serializeUrlState(values);
       expect(parseUrlState(written)).toMatchObject({ values, problems: [] });
     }
+  });
+
+  it('reads a painted mask with keep=mask, and falls back to the left half with a notice when it is broken or missing', () => {
+    const painted = paintStroke(keepAllMask(64), 64, { x: 10, y: 10 }, { x: 50, y: 40 }, 8, 0);
+    const code = encodeMask(painted);
+    const ok = parseUrlState(`#start=inpaint&keep=mask&mask=${code}`);
+    expect(ok.problems).toEqual([]);
+    expect(ok.values).toMatchObject({ keep: 'mask', mask: code });
+    expect(Array.from(decodeMask(ok.values.mask, 64))).toEqual(Array.from(painted));
+    expect(serializeUrlState(ok.values)).toContain(`keep=mask&mask=${code}&`);
+
+    const cut = parseUrlState(`#keep=mask&mask=${code.slice(0, 20)}`);
+    expect(cut.values).toMatchObject({ keep: 'left', mask: '' });
+    expect(cut.problems).toHaveLength(2);
+    expect(cut.problems[0]).toMatch(/^mask: .+; using no mask$/);
+    expect(cut.problems[1]).toBe('keep: "mask" needs a painted mask in the mask field; using left');
+    expect(parseUrlState('#keep=mask&mask=not%20base64!').problems[0]).toBe('mask: not base64url text; using no mask');
+    expect(parseUrlState('#keep=mask').problems).toEqual(['keep: "mask" needs a painted mask in the mask field; using left']);
+    // A mask with a half chosen is unused: dropped quietly, and never written.
+    expect(parseUrlState(`#keep=top&mask=${code}`)).toMatchObject({ values: { keep: 'top', mask: '' }, problems: [] });
+    expect(serializeUrlState({ ...defaultUrlState(), keep: 'top', mask: code })).toContain('keep=top&mask=&');
+    expect(serializeUrlState({ ...defaultUrlState(), keep: 'mask', mask: 'junk' })).toContain('keep=left&mask=&');
   });
 
   it('replaces lone surrogates when reading and when writing', () => {

@@ -1,7 +1,7 @@
 /**
  * The page's shareable state in the URL hash, e.g.
  * `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500&sampler=dpmpp-2m&spacing=karras&eta=0&rescale=0.7&negative=
- * &start=img2img&strength=0.6&keep=left&src=run&src_prompt=...`.
+ * &start=img2img&strength=0.6&keep=left&mask=&src=run&src_prompt=...`.
  * One declarative table both parses and serialises, so a link reproduces a run. Both are total
  * functions: parsing never throws (a broken value falls back to its default, numbers out of range are
  * clamped, and each is reported), and writing never throws (lone UTF-16 surrogates, which make
@@ -10,6 +10,7 @@
  */
 import { SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
 import { SPACINGS, type Spacing } from '../diffusion/spacing.ts';
+import { decodeSquareMask } from '../diffusion/mask-codec.ts';
 
 /** What a generation starts from: pure noise, a noised image (img2img), or an image with half kept (inpaint). */
 export const START_MODES = ['noise', 'img2img', 'inpaint'] as const;
@@ -19,11 +20,17 @@ export type StartMode = (typeof START_MODES)[number];
 export const KEEP_HALVES = ['left', 'right', 'top', 'bottom'] as const;
 export type KeepHalf = (typeof KEEP_HALVES)[number];
 
+/** What inpainting keeps: a half, or 'mask', the mask painted on the forward panel (the `mask` field). */
+export const KEEP_CHOICES = [...KEEP_HALVES, 'mask'] as const;
+export type KeepChoice = (typeof KEEP_CHOICES)[number];
+
 /** One field of the hash: its key, how to read it, its default and (for numbers) its range. */
 export type UrlField =
   | { name: string; type: 'string'; default: string; maxLength: number }
   | { name: string; type: 'int' | 'float'; default: number; min: number; max: number }
-  | { name: string; type: 'enum'; default: string; values: readonly string[] };
+  | { name: string; type: 'enum'; default: string; values: readonly string[] }
+  /** A painted mask, `encodeMask`'s text ('' = none); read only if it decodes to a square mask. */
+  | { name: string; type: 'mask'; default: '' };
 
 /** Every field the hash carries. Defaults follow the model contract's `defaults`. */
 export const URL_FIELDS = [
@@ -39,7 +46,8 @@ export const URL_FIELDS = [
   { name: 'negative', type: 'string', default: '', maxLength: 500 }, // negative prompt
   { name: 'start', type: 'enum', default: 'noise', values: START_MODES }, // what the run starts from
   { name: 'strength', type: 'float', default: 0.6, min: 0.05, max: 1 }, // img2img: share of the steps run
-  { name: 'keep', type: 'enum', default: 'left', values: KEEP_HALVES }, // inpaint: the half kept
+  { name: 'keep', type: 'enum', default: 'left', values: KEEP_CHOICES }, // inpaint: the half kept, or 'mask'
+  { name: 'mask', type: 'mask', default: '' }, // keep=mask: the painted mask (1 = keep), RLE + base64url
   // The forward panel's image: a sample's index ("0", "1", ...) or "run", the image a run generated
   // from noise with the src_* settings below, so a link rebuilds it before running its own settings.
   { name: 'src', type: 'string', default: '0', maxLength: 8 },
@@ -76,7 +84,9 @@ export interface UrlState {
   start: StartMode;
   /** img2img strength in 0.05..1. */
   strength: number;
-  keep: KeepHalf;
+  keep: KeepChoice;
+  /** With keep=mask: the painted mask as `encodeMask` writes it; '' otherwise. */
+  mask: string;
   /** The forward panel's image: a sample index as text, or "run" (rebuilt from the src_* settings). */
   src: string;
   src_prompt: string;
@@ -138,6 +148,16 @@ export function parseUrlState(hash: string): ParsedUrlState {
     state.spacing = 'trailing';
     if (present.includes('spacing')) present.splice(present.indexOf('spacing'), 1);
   }
+  // A painted mask goes with keep=mask only: without one there is nothing to keep, and with a half it is unused.
+  if (state.keep === 'mask' && state.mask === '') {
+    problems.push('keep: "mask" needs a painted mask in the mask field; using left');
+    state.keep = 'left';
+    if (present.includes('keep')) present.splice(present.indexOf('keep'), 1);
+  }
+  if (state.keep !== 'mask' && state.mask !== '') {
+    state.mask = '';
+    if (present.includes('mask')) present.splice(present.indexOf('mask'), 1);
+  }
   return { values: state, present, problems };
 }
 
@@ -152,6 +172,8 @@ export function serializeUrlState(state: UrlState): string {
   for (const f of URL_FIELDS) text[f.name] = formatValue(f, given[f.name]);
   // The parser's cross-field rule, applied here too so the written hash reads back without problems.
   if (!supportsSpacing(text.sampler as SamplerName, text.spacing as Spacing)) text.spacing = 'trailing';
+  if (text.keep === 'mask' && text.mask === '') text.keep = 'left';
+  if (text.keep !== 'mask') text.mask = '';
   return URL_FIELDS.map((f) => `${f.name}=${encodeURIComponent(text[f.name])}`).join('&');
 }
 
@@ -226,7 +248,30 @@ function readField(field: UrlField, text: string): { value?: string | number; pr
     if (field.values.includes(text)) return { value: text };
     return { problem: `"${shorten(text)}" is not one of ${field.values.join(', ')}; using ${field.default}` };
   }
+  if (field.type === 'mask') {
+    if (text === '') return { value: '' };
+    const problem = maskProblem(text);
+    return problem ? { problem: `${problem}; using no mask` } : { value: text };
+  }
   return readNumber(text, { min: field.min, max: field.max, integer: field.type === 'int' }, field.default);
+}
+
+/** The last mask text checked and its verdict: the hash is written on every store change, the mask rarely changes. */
+let checked: { text: string; problem: string | null } | null = null;
+
+/** Why `text` is no usable painted mask (decodeSquareMask's message), or null when it is one. */
+function maskProblem(text: string): string | null {
+  if (checked?.text !== text) {
+    let problem: string | null = null;
+    try {
+      decodeSquareMask(text);
+    } catch (err) {
+      // decodeSquareMask says "mask: ..."; the field name is added by the caller.
+      problem = (err instanceof Error ? err.message : String(err)).replace(/^mask: /, '');
+    }
+    checked = { text, problem };
+  }
+  return checked.problem;
 }
 
 /** At most 40 code points of `text` for a message, well-formed. */
@@ -241,6 +286,7 @@ const roundFloat = (value: number) => Number(value.toFixed(3));
 function formatValue(field: UrlField, value: unknown): string {
   if (field.type === 'string') return cutAtCodePoint(wellFormed(typeof value === 'string' ? value : field.default), field.maxLength);
   if (field.type === 'enum') return typeof value === 'string' && field.values.includes(value) ? value : field.default;
+  if (field.type === 'mask') return typeof value === 'string' && value !== '' && maskProblem(value) === null ? value : '';
   let n = typeof value === 'number' && Number.isFinite(value) ? value : field.default;
   n = Math.min(field.max, Math.max(field.min, field.type === 'int' ? Math.round(n) : n));
   // Floats: at most 3 decimals, no trailing zeros ("4", "7.5"), so links stay short and stable.

@@ -5,13 +5,14 @@
  * prefers-reduced-motion the steps of a live run are not animated: the finished image appears at once
  * (the replay controls still show every step on request).
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { samplerInfo } from '../diffusion/sampler.ts';
 import type { Frame, GenerationParams } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
 import { clearCanvas, drawChw } from './draw-chw.ts';
 import { BranchPanel } from './branch-panel.tsx';
 import { ExportBar } from './export-bar.tsx';
+import { MaskOverlay, useRunMask } from './mask-overlay.tsx';
 import { plural } from './plural.ts';
 import { formatT, TimelineControls } from './timeline-controls.tsx';
 
@@ -87,6 +88,9 @@ export function DenoiseView() {
   const chartRef = useRef<HTMLCanvasElement>(null);
   const scorer = useStore((s) => s.backendInfo?.scorer);
   const runNote = useStore((s) => s.runNote);
+  const runMask = useRunMask();
+  const [maskShown, setMaskShown] = useState(true);
+  const overlayMask = maskShown ? runMask.mask : null;
 
   useEffect(() => {
     let shown: Frame | undefined | null = null; // null: nothing drawn yet, not even the empty state
@@ -135,7 +139,10 @@ export function DenoiseView() {
       </div>
       <div className="triptych">
         <figure>
-          <canvas ref={xtRef} data-testid="canvas-xt" role="img" aria-label="x_t, the noisy image at this step" width={64} height={64} />
+          <div className="overlay-host">
+            <canvas ref={xtRef} data-testid="canvas-xt" role="img" aria-label="x_t, the noisy image at this step" width={64} height={64} />
+            <MaskOverlay mask={overlayMask} side={runMask.side} testId="mask-overlay-xt" />
+          </div>
           {/* On the last step the captions say which picture is the result; both versions take the same lines. */}
           <figcaption>
             <span className="step-note">
@@ -153,7 +160,10 @@ export function DenoiseView() {
           </figcaption>
         </figure>
         <figure>
-          <canvas ref={x0Ref} data-testid="canvas-x0" role="img" aria-label="predicted clean image" width={64} height={64} />
+          <div className="overlay-host">
+            <canvas ref={x0Ref} data-testid="canvas-x0" role="img" aria-label="predicted clean image" width={64} height={64} />
+            <MaskOverlay mask={overlayMask} side={runMask.side} testId="mask-overlay-x0" />
+          </div>
           <figcaption>
             <span className="step-note">
               <b>x̂<sub>0</sub></b> the model’s guess of the clean image: x<sub>t</sub> minus that noise.
@@ -177,8 +187,15 @@ export function DenoiseView() {
           {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {plural(params.steps, 'step')} ·{' '}
           {samplerLabel(params)} · guidance {params.guidance}
           {params.start === 'img2img' && ` · img2img strength ${params.strength}`}
-          {params.start === 'inpaint' && ` · inpaint keeping the ${params.keep} half`}
+          {params.start === 'inpaint' && (params.keep === 'mask' ? ' · inpaint keeping the painted mask' : ` · inpaint keeping the ${params.keep} half`)}
           {params.guidanceRescale > 0 && ` (rescale ${params.guidanceRescale})`}
+          {/* In this line, whose height is reserved, so an inpainting run moves nothing. */}
+          {runMask.mask && (
+            <label className="mask-legend">
+              {' · '}
+              <input type="checkbox" checked={maskShown} onChange={(e) => setMaskShown(e.target.checked)} /> show the mask (hatched: kept)
+            </label>
+          )}
           {params.negativePrompt.trim() !== '' && (
             <>
               {' '}

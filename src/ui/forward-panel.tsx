@@ -16,6 +16,7 @@ import { loadSample } from './load-sample.ts';
 import { drawChw } from './draw-chw.ts';
 import { ForwardNoiseEstimate } from './forward-noise-estimate.tsx';
 import { ScheduleChart, type ScheduleView } from './schedule-chart.tsx';
+import { MaskEditor } from './mask-editor.tsx';
 
 /** Half the width of the Timestep slider's thumb (styles.css .track-slider), px. */
 const THUMB_HALF = 8;
@@ -39,6 +40,7 @@ export function ForwardPanel() {
   const run = useStore((s) => s.forwardRun);
   const lastResult = useStore((s) => s.lastResult);
   const [view, setView] = useState<ScheduleView>('scales');
+  const [painting, setPainting] = useState(false);
   const [sampleX0, setSampleX0] = useState<Float32Array | null>(null);
   const [sampleError, setSampleError] = useState<string | null>(null);
   const [uploadError, setUploadError] = useState<string | null>(null);
@@ -141,9 +143,11 @@ export function ForwardPanel() {
         Training teaches the model to undo this: x<sub>t</sub> = √ᾱ<sub>t</sub> · x<sub>0</sub> + √(1 − ᾱ<sub>t</sub>) · noise.
         Drag the timestep and watch the signal fade; the reverse process follows to its nearest step.
       </p>
-      <div className="forward-body">
+      <div className={painting ? 'forward-body painting' : 'forward-body'}>
         <figure>
-          <canvas ref={x0Ref} data-testid="forward-x0" role="img" aria-label="clean image" width={resolution} height={resolution} />
+          <MaskEditor side={resolution} editing={painting} onEditingChange={setPainting}>
+            <canvas ref={x0Ref} data-testid="forward-x0" role="img" aria-label="clean image" width={resolution} height={resolution} />
+          </MaskEditor>
           <figcaption>
             <b>x<sub>0</sub></b>{' '}
             {source.kind === 'generated'

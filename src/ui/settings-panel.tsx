@@ -7,7 +7,7 @@ import { img2imgSteps } from '../diffusion/img2img.ts';
 import { SAMPLERS, type SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
 import { useStore } from '../state/store.ts';
-import { KEEP_HALVES, START_MODES, type KeepHalf, type StartMode } from '../state/url-state.ts';
+import { KEEP_CHOICES, START_MODES, type KeepChoice, type StartMode } from '../state/url-state.ts';
 import { NumberField } from './number-field.tsx';
 import { plural } from './plural.ts';
 import { SliderField } from './slider-field.tsx';
@@ -30,7 +30,7 @@ const SAMPLER_HINTS: Record<SamplerName, string> = {
 };
 
 const START_LABELS: Record<StartMode, string> = { noise: 'Noise', img2img: 'Image (img2img)', inpaint: 'Inpaint' };
-const KEEP_LABELS: Record<KeepHalf, string> = { left: 'Left half', right: 'Right half', top: 'Top half', bottom: 'Bottom half' };
+const KEEP_LABELS: Record<KeepChoice, string> = { left: 'Left half', right: 'Right half', top: 'Top half', bottom: 'Bottom half', mask: 'Painted mask' };
 
 function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
@@ -138,7 +138,7 @@ export function SettingsPanel() {
           <p className="hint quiet">
             {startFrom === 'img2img'
               ? 'Starts from the forward process panel’s image, noised part of the way, and runs only the last steps.'
-              : 'Keeps half of the forward process panel’s image and draws the rest to match.'}
+              : 'Keeps part of the forward process panel’s image (a half, or the mask painted on it with Paint mask) and draws the rest to match.'}
           </p>
         )}
       </div>
@@ -154,8 +154,8 @@ export function SettingsPanel() {
       {startFrom === 'inpaint' && (
         <div className="field">
           <label htmlFor="keep-half">Keep</label>
-          <select id="keep-half" value={keepHalf} onChange={(e) => useStore.getState().setKeepHalf(e.target.value as KeepHalf)}>
-            {KEEP_HALVES.map((h) => (
+          <select id="keep-half" value={keepHalf} onChange={(e) => useStore.getState().setKeepHalf(e.target.value as KeepChoice)}>
+            {KEEP_CHOICES.map((h) => (
               <option key={h} value={h}>
                 {KEEP_LABELS[h]}
               </option>
