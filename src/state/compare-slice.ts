@@ -8,7 +8,7 @@ import type { StateCreator } from 'zustand';
 import { samplerInfo, SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
 import type { Frame, GenerationParams, GenerationStatus } from './generation-slice.ts';
 import type { StoreState } from './store.ts';
-import { defaultUrlState, URL_FIELDS } from './url-state.ts';
+import { cutAtCodePoint, defaultUrlState, URL_FIELDS } from './url-state.ts';
 
 /** B's own settings; everything else B takes from A. */
 export interface CompareSettings {
@@ -85,7 +85,7 @@ export const createCompareSlice: StateCreator<StoreState, [], [], CompareSlice> 
     startComparing: () => set({ compareOn: true, compareB: defaultCompareB(get()) }),
     setCompareB: (change) => {
       const b = { ...get().compareB };
-      if (change.prompt !== undefined) b.prompt = change.prompt.slice(0, 500);
+      if (change.prompt !== undefined) b.prompt = cutAtCodePoint(change.prompt, 500);
       if (change.seed !== undefined) b.seed = clampTo('b_seed', change.seed);
       if (change.steps !== undefined) b.steps = clampTo('b_steps', change.steps);
       if (change.guidance !== undefined) b.guidance = clampTo('b_guidance', change.guidance);
