@@ -86,3 +86,28 @@ test('compare runs A and B to completion, each equal to a single run of its sett
   expect(maxAbsDiff(await readCanvas(page, 'canvas-x0'), b), 'single run of B').toBeLessThanOrEqual(1);
   await expect(denoiseView(page)).toHaveAttribute('data-status', 'done');
 });
+
+test('the compare view on a 390x844 phone fits its width and has no axe violations, light and dark', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openQuiet(page, 'prompt=cat%20face&seed=1&steps=2&guidance=4');
+  await waitForModel(page);
+  await page.getByRole('tab', { name: 'Compare A/B' }).click();
+  await page.getByLabel('Compare two runs side by side (A/B)').check();
+  // B starts as A with the next seed.
+  await expect(page.getByLabel('B prompt')).toHaveValue('cat face');
+  await expect(page.getByLabel('B seed')).toHaveValue('2');
+  await page.getByLabel('B steps').fill('3');
+  await page.getByLabel('B steps').press('Enter');
+  await page.getByRole('button', { name: 'Run A and B' }).click();
+  await expect(compare(page)).toHaveAttribute('data-status-b', 'done', { timeout: 180_000 });
+  await expect(page.getByTestId('compare-mapping')).toContainText('A has 2 steps and B 3');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const { default: AxeBuilder } = await import('@axe-core/playwright');
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const result = await new AxeBuilder({ page }).analyze();
+    expect(result.passes.length).toBeGreaterThan(10);
+    expect(result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), colorScheme).toEqual([]);
+  }
+});
