@@ -111,3 +111,30 @@ test('the compare view on a 390x844 phone fits its width and has no axe violatio
     expect(result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`), colorScheme).toEqual([]);
   }
 });
+
+test('Stop ends both runs of a comparison, and a new Generate replaces a running one', async ({ page }) => {
+  test.setTimeout(240_000);
+  // 100 steps each: still running while the test acts.
+  await openQuiet(page, 'prompt=cat%20face&seed=1&steps=100&guidance=4&cmp=1&b_prompt=red%20heart&b_seed=2&b_steps=100&b_guidance=4&b_sampler=ddim');
+  await waitForModel(page);
+  await page.getByRole('tab', { name: 'Compare A/B' }).click();
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect.poll(async () => Number(await compare(page).getAttribute('data-step-b')), { timeout: 90_000 }).toBeGreaterThanOrEqual(2);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(compare(page)).toHaveAttribute('data-status-a', 'cancelled');
+  await expect(compare(page)).toHaveAttribute('data-status-b', 'cancelled');
+  const stepsB = Number(await compare(page).getAttribute('data-step-b'));
+  await page.waitForTimeout(1500);
+  expect(Number(await compare(page).getAttribute('data-step-b')), 'B does not go on after Stop').toBe(stepsB);
+
+  // A new comparison replaces a running one: the old one's frames never show up in it.
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect.poll(async () => Number(await compare(page).getAttribute('data-step-b')), { timeout: 90_000 }).toBeGreaterThanOrEqual(1);
+  const firstRun = await denoiseView(page).getAttribute('data-run');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(denoiseView(page)).not.toHaveAttribute('data-run', firstRun!);
+  await expect.poll(async () => Number(await compare(page).getAttribute('data-step-b')), { timeout: 90_000 }).toBeGreaterThanOrEqual(1);
+  expect(Number(await compare(page).getAttribute('data-step-b'))).toBeLessThan(20);
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(compare(page)).toHaveAttribute('data-status-b', 'cancelled');
+});

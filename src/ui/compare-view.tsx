@@ -26,6 +26,8 @@ const shownA = (s: StoreState): Frame | undefined => (s.viewIndex === null ? s.f
 
 const imageOf = (f: Frame) => f.final ?? f.x0;
 
+const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
+
 function themeColour(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
@@ -97,8 +99,11 @@ export function CompareView() {
     let drawn: [Frame | undefined, Frame | undefined] | null = null;
     const render = (s: StoreState) => {
       const active = isActive(s);
-      const a = active ? shownA(s) : undefined;
-      const b = active ? pairedFrame(s.viewIndex, s.frames, s.compareFrames) : undefined;
+      // Reduced motion, as in the reverse view: a live run shows its finished picture only.
+      const still = (f: Frame | undefined, running: boolean) =>
+        f && running && s.viewIndex === null && f.index + 1 < f.total && reducedMotion() ? undefined : f;
+      const a = active ? still(shownA(s), s.generationStatus === 'running') : undefined;
+      const b = active ? still(pairedFrame(s.viewIndex, s.frames, s.compareFrames), s.compareStatus === 'running') : undefined;
       if (drawn && drawn[0] === a && drawn[1] === b) return;
       drawn = [a, b];
       const root = rootRef.current!;
@@ -133,6 +138,8 @@ export function CompareView() {
         s.compareFrames !== prev.compareFrames ||
         s.compareOn !== prev.compareOn ||
         s.compareIds !== prev.compareIds ||
+        s.compareStatus !== prev.compareStatus ||
+        s.generationStatus !== prev.generationStatus ||
         s.generationId !== prev.generationId
       ) {
         render(s);
