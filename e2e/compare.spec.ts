@@ -137,4 +137,13 @@ test('Stop ends both runs of a comparison, and a new Generate replaces a running
   expect(Number(await compare(page).getAttribute('data-step-b'))).toBeLessThan(20);
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(compare(page)).toHaveAttribute('data-status-b', 'cancelled');
+
+  // B with more steps outlasts A: Stop still ends it.
+  await page.evaluate(() => (location.hash = 'prompt=cat%20face&seed=1&steps=2&guidance=4&cmp=1&b_prompt=red%20heart&b_seed=2&b_steps=100&b_guidance=4'));
+  await expect(page.getByLabel('B steps')).toHaveValue('100');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(compare(page)).toHaveAttribute('data-status-a', 'done', { timeout: 90_000 });
+  await expect(compare(page)).toHaveAttribute('data-status-b', 'running');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(compare(page)).toHaveAttribute('data-status-b', 'cancelled');
 });
