@@ -10,11 +10,12 @@ import { parseManifest } from './model/manifest.ts';
 import { loadHistory, saveHistory } from './state/history-db.ts';
 import type { HistoryEntry } from './state/history-slice.ts';
 import { urlStateOfRun } from './state/run-settings.ts';
+import { compareParamsOf } from './state/compare-slice.ts';
 import { forkOf } from './state/fork-slice.ts';
 import type { GenerationParams } from './state/generation-slice.ts';
 import { applyUrlState, selectUrlState, useStore, type StoreState } from './state/store.ts';
 import { parseUrlState, serializeUrlState, type UrlKey, type UrlState } from './state/url-state.ts';
-import { backendFromQuery, InferenceClient, limitsFromQuery, threadsFromQuery } from './worker/client.ts';
+import { backendFromQuery, InferenceClient, type GenerateOptions, limitsFromQuery, threadsFromQuery } from './worker/client.ts';
 import type { PredictInput } from './worker/predict.ts';
 import { fetchManifestJson, openModelCache } from './worker/model-files.ts';
 import type { WorkerEvent } from './worker/protocol.ts';
@@ -119,7 +120,7 @@ function loadModels(): void {
  * frames already shown stay.
  */
 export function retry(): void {
-  useStore.getState().interruptGeneration(); // its worker is about to go
+  interruptRuns('the inference worker was restarted'); // its worker is about to go
   startWorker();
   if (!useStore.getState().manifest) void loadManifest();
   loadModels();
@@ -133,31 +134,41 @@ function startWorker() {
 
 function onWorkerDead(reason: string) {
   client = null;
-  const s = useStore.getState();
-  s.interruptGeneration();
-  s.failWorker(reason);
+  interruptRuns(reason);
+  useStore.getState().failWorker(reason);
 }
 
-/** Starts a generation with the current settings; a running one is replaced. */
+/** The worker is gone: what it was running ends as failed (A and, in a comparison, B), keeping the frames shown. */
+function interruptRuns(reason: string) {
+  const s = useStore.getState();
+  s.interruptGeneration();
+  if (s.compareIds && s.compareStatus === 'running') s.failCompare(s.compareIds.b, reason);
+}
+
+/** Starts a generation with the current settings (in compare mode, runs A and B); a running one is replaced. */
 export function generateNow(): void {
   const s = useStore.getState();
   const { prompt, seed, steps, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, startFrom, strength, keepHalf, paintedMask } = s;
   // eta belongs to DDIM; the store keeps it while another sampler is chosen.
-  startRun({
+  const params: GenerationParams = {
     prompt, seed, steps, guidance, sampler, spacing, eta: sampler === 'ddim' ? eta : 0, negativePrompt, guidanceRescale,
     start: startFrom, strength, keep: keepHalf, fork: forkOf(s),
     ...(keepHalf === 'mask' && paintedMask && { mask: paintedMask.code }),
-  });
+  };
+  if (s.compareOn) startComparison(params, compareParamsOf(params, s.compareB));
+  else startRun(params);
 }
 
-/** Sends one generation to the worker and shows it; returns its id, or null when it cannot start. */
-function startRun(p: GenerationParams): number | null {
-  if (!client) return null;
+/**
+ * The worker's settings for run `p`: its start-point arrays as fresh copies (the request transfers
+ * them, and the store keeps showing the image), or null when it cannot start (the forward panel has
+ * no image yet, or a painted mask does not fit it).
+ */
+function requestOf(p: GenerationParams): GenerateOptions | null {
   const { start, strength, keep, mask: maskCode, ...params } = p;
   // The start points begin from the forward panel's image; the panel disables Generate until it is there.
   const image = useStore.getState().forwardImage;
   if (start !== 'noise' && !image) return null;
-  // Copies: the request transfers its arrays, and the store keeps showing the image.
   const init = start === 'img2img' && image ? { image: image.slice(), strength } : undefined;
   const side = Math.round(Math.sqrt((image?.length ?? 0) / 3));
   let mask: Float32Array | undefined;
@@ -171,15 +182,33 @@ function startRun(p: GenerationParams): number | null {
     }
   }
   const inpaint = mask && image ? { image: image.slice(), mask } : undefined;
-  const id = client.generate({ ...params, init, inpaint });
+  return { ...params, init, inpaint };
+}
+
+/** Sends one generation to the worker and shows it; returns its id, or null when it cannot start. */
+function startRun(p: GenerationParams): number | null {
+  const request = client && requestOf(p);
+  if (!client || !request) return null;
+  const id = client.generate(request);
   useStore.getState().startGeneration(id, p);
   return id;
 }
 
-/** Stops the running generation before its next step. */
+/** Sends runs A and B as one comparison (their steps alternate in the worker) and shows both. */
+function startComparison(a: GenerationParams, b: GenerationParams): void {
+  const [requestA, requestB] = [requestOf(a), requestOf(b)];
+  if (!client || !requestA || !requestB) return;
+  const ids = client.compare(requestA, requestB);
+  useStore.getState().startGeneration(ids.a, a);
+  useStore.getState().startCompare(ids, b);
+}
+
+/** Stops the running generation (in a comparison, both runs) before its next step. */
 export function stopGeneration(): void {
-  const { generationId, generationStatus } = useStore.getState();
+  const { generationId, generationStatus, compareIds, compareStatus } = useStore.getState();
   if (client && generationId !== null && generationStatus === 'running') client.cancel(generationId);
+  // A comparison's B can outlast A (more steps); cancelling either id stops both.
+  else if (client && compareIds && compareStatus === 'running') client.cancel(compareIds.b);
 }
 
 /** Predict requests waiting for their answer, by request id. */
@@ -241,14 +270,17 @@ function onWorkerEvent(event: WorkerEvent) {
     case 'step': {
       const { type: _type, id, unetMs: _unetMs, ...frame } = event;
       s.addFrame(id, frame);
+      s.addCompareFrame(id, frame); // each ignores another run's id
       break;
     }
     case 'complete':
       s.completeGeneration(event.id, event.ms);
+      s.completeCompare(event.id);
       recordRun(event.id);
       break;
     case 'cancelled':
       s.cancelGeneration(event.id);
+      s.cancelCompare(event.id);
       break;
     case 'prediction':
       settlePrediction(event.id, { v: event.v, ms: event.ms });
@@ -258,7 +290,10 @@ function onWorkerEvent(event: WorkerEvent) {
       break;
     case 'error':
       if (event.request === 'predict') settlePrediction(event.id, new Error(event.message));
-      else if (event.request === 'generate') s.failGeneration(event.id, event.message);
+      else if (event.request === 'generate') {
+        s.failGeneration(event.id, event.message);
+        s.failCompare(event.id, event.message);
+      }
       else s.failLoading(event.message);
       break;
   }

@@ -35,6 +35,7 @@ describe('store', () => {
       src: '0', src_prompt: 'cat face', src_seed: 1, src_steps: 30, src_guidance: 4, src_sampler: 'ddim', src_spacing: 'trailing', src_eta: 0,
       src_rescale: 0, src_negative: '',
       fork: -1, fork_prompt: '', fork_negative: '', fork_guidance: 4, fork_seed: -1,
+      cmp: 0, b_prompt: 'cat face', b_seed: 2, b_steps: 30, b_guidance: 4, b_sampler: 'ddim',
     });
   });
 

@@ -5,6 +5,7 @@
 import { create } from 'zustand';
 import { createForwardSlice, type ForwardSlice } from './forward-slice.ts';
 import { createGenerationSlice, type GenerationSlice } from './generation-slice.ts';
+import { createCompareSlice, type CompareSlice } from './compare-slice.ts';
 import { createForkSlice, type ForkSlice } from './fork-slice.ts';
 import { createMaskSlice, type MaskSlice } from './mask-slice.ts';
 import { decodeSquareMask } from '../diffusion/mask-codec.ts';
@@ -17,7 +18,7 @@ import { formatForwardSource, parseForwardSource } from './forward-slice.ts';
 import type { GenerationParams } from './generation-slice.ts';
 import { supportsSpacing } from '../diffusion/sampler.ts';
 
-export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice & TimelineSlice & HistorySlice & ForkSlice & MaskSlice;
+export type StoreState = ParamsSlice & GenerationSlice & ForwardSlice & ModelSlice & TimelineSlice & HistorySlice & ForkSlice & MaskSlice & CompareSlice;
 
 export const useStore = create<StoreState>()((...a) => ({
   ...createParamsSlice(...a),
@@ -27,6 +28,7 @@ export const useStore = create<StoreState>()((...a) => ({
   ...createHistorySlice(...a),
   ...createForkSlice(...a),
   ...createMaskSlice(...a),
+  ...createCompareSlice(...a),
   ...createTimelineSlice(...a),
 }));
 
@@ -65,6 +67,12 @@ export function selectUrlState(s: StoreState): UrlState {
     fork_negative: s.forkNegative,
     fork_guidance: s.forkGuidance,
     fork_seed: s.forkSeed,
+    cmp: s.compareOn ? 1 : 0,
+    b_prompt: s.compareB.prompt,
+    b_seed: s.compareB.seed,
+    b_steps: s.compareB.steps,
+    b_guidance: s.compareB.guidance,
+    b_sampler: s.compareB.sampler,
   };
 }
 
@@ -99,6 +107,10 @@ export function applyUrlState(values: Partial<UrlState>): void {
       seed: values.fork_seed ?? s.forkSeed,
     });
   }
+  if (values.cmp !== undefined) s.setCompareOn(values.cmp === 1);
+  const b = { prompt: values.b_prompt, seed: values.b_seed, steps: values.b_steps, guidance: values.b_guidance, sampler: values.b_sampler };
+  const given = Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined));
+  if (Object.keys(given).length > 0) s.setCompareB(given);
   const source = values.src === undefined ? null : parseForwardSource(values.src);
   if (source?.kind === 'sample') s.setForwardSource(source);
   // "run": the page rebuilds that image (controller.ts) before running the link's own settings.

@@ -67,6 +67,14 @@ export const URL_FIELDS = [
   { name: 'fork_negative', type: 'string', default: '', maxLength: 500 },
   { name: 'fork_guidance', type: 'float', default: 4, min: 0, max: 20 },
   { name: 'fork_seed', type: 'int', default: -1, min: -1, max: 4294967295 },
+  // Compare (A/B): cmp=1 runs a second run B beside the main settings' run A. B takes A's other
+  // settings; these are its own. The defaults are the model's defaults with the next seed.
+  { name: 'cmp', type: 'int', default: 0, min: 0, max: 1 },
+  { name: 'b_prompt', type: 'string', default: 'cat face', maxLength: 500 },
+  { name: 'b_seed', type: 'int', default: 2, min: 0, max: 4294967295 },
+  { name: 'b_steps', type: 'int', default: 30, min: 1, max: 100 },
+  { name: 'b_guidance', type: 'float', default: 4, min: 0, max: 20 },
+  { name: 'b_sampler', type: 'enum', default: 'ddim', values: SAMPLERS.map((s) => s.name) },
 ] as const satisfies readonly UrlField[];
 
 /** The values of the hash, typed from the table. */
@@ -105,6 +113,13 @@ export interface UrlState {
   fork_guidance: number;
   /** Seed of the branch's later noise, or -1 to keep the parent's generator. */
   fork_seed: number;
+  /** 1 = compare mode (run B beside A), 0 = off. */
+  cmp: number;
+  b_prompt: string;
+  b_seed: number;
+  b_steps: number;
+  b_guidance: number;
+  b_sampler: SamplerName;
 }
 
 export type UrlKey = keyof UrlState;

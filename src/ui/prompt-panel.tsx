@@ -14,11 +14,11 @@ export function PromptPanel() {
   const prompt = useStore((s) => s.prompt);
   const startFrom = useStore((s) => s.startFrom);
   const hasImage = useStore((s) => s.forwardImage !== null);
-  const status = useStore((s) => s.generationStatus);
   const loadStatus = useStore((s) => s.loadStatus);
   const maxWords = useStore((s) => (s.manifest?.tokenizer.max_length ?? 16) - 2);
   const words = countWords(prompt);
-  const running = status === 'running';
+  // A comparison's B can still run after A has finished: Stop ends it too.
+  const running = useStore((s) => s.generationStatus === 'running' || s.compareStatus === 'running');
 
   return (
     <section className="card prompt-panel" aria-label="Describe an image">

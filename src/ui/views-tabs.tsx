@@ -6,6 +6,7 @@
  * A new view: append { id, label, render } to VIEWS; README "What you can see" walks through them.
  */
 import { useRef, useState, type ReactNode } from 'react';
+import { CompareView } from './compare-view.tsx';
 import { ForwardPanel } from './forward-panel.tsx';
 import { InsideStepView } from './inside-step-view.tsx';
 import { TrainingView } from './training-view.tsx';
@@ -28,6 +29,8 @@ export const VIEWS: ViewTab[] = [
   { id: 'forward', label: 'Forward process', render: () => <ForwardPanel />, keepMounted: true },
   { id: 'inside', label: 'Inside a step', render: () => <InsideStepView />, keepMounted: false },
   { id: 'training', label: 'Training', render: () => <TrainingView />, keepMounted: true },
+  // Holds B's settings; draws nothing per step unless compare is on.
+  { id: 'compare', label: 'Compare A/B', render: () => <CompareView />, keepMounted: true },
 ];
 
 export function ViewsTabs({ views = VIEWS }: { views?: ViewTab[] }) {

@@ -80,7 +80,18 @@ export class InferenceClient {
     return this.send({ type: 'generate', id: nextId++, ...options });
   }
 
-  /** Stops generation `id` before its next step. */
+  /**
+   * Starts two generations side by side (compare mode; replacing any running one); returns both
+   * request ids. Their steps alternate. Start-point arrays are transferred, as for generate.
+   */
+  compare(a: GenerateOptions, b: GenerateOptions): { a: number; b: number } {
+    const idA = nextId++;
+    const idB = nextId++;
+    this.send({ type: 'compare', id: idA, ...a, b: { id: idB, ...b } });
+    return { a: idA, b: idB };
+  }
+
+  /** Stops generation `id` before its next step (a comparison: both of its runs). */
   cancel(id: number): void {
     this.send({ type: 'cancel', id });
   }

@@ -4,9 +4,10 @@
  */
 /// <reference lib="webworker" />
 import { dot } from './match.ts';
+import { interleave } from './interleave.ts';
 import { generate } from './pipeline.ts';
 import { predictV } from './predict.ts';
-import type { CancelRequest, GenerateRequest, LoadRequest, PredictRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
+import type { CancelRequest, CompareRequest, GenerateRequest, LoadRequest, PredictRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
 import { transferablesOf } from './protocol.ts';
 import { loadModels, type LoadedModels } from './sessions.ts';
 import { timeModelCalls } from './timed-models.ts';
@@ -15,8 +16,8 @@ declare const self: DedicatedWorkerGlobalScope;
 
 let loading: Promise<LoadedModels> | null = null;
 
-/** The generation running now (at most one). */
-let running: { id: number; controller: AbortController; done: Promise<void> } | null = null;
+/** The generation running now (at most one; a comparison is one, of two runs with `ids`). */
+let running: { id: number; ids: number[]; controller: AbortController; done: Promise<void> } | null = null;
 /** Id of the newest generate request; older ones that are still waiting give way to it. */
 let newestId = -1;
 /** The predict request running now (at most one; a newer one aborts it). */
@@ -38,6 +39,7 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
       void handleLoad(request);
       break;
     case 'generate':
+    case 'compare':
       void handleGenerate(request);
       break;
     case 'cancel':
@@ -76,7 +78,7 @@ async function handleLoad(request: LoadRequest) {
   }
 }
 
-async function handleGenerate(request: GenerateRequest) {
+async function handleGenerate(request: GenerateRequest | CompareRequest) {
   newestId = request.id;
   const previous = running;
   previous?.controller.abort();
@@ -84,32 +86,66 @@ async function handleGenerate(request: GenerateRequest) {
   if (newestId !== request.id || !loading) {
     if (!loading) post({ type: 'error', id: request.id, request: 'generate', message: 'models are not loaded' });
     else post({ type: 'cancelled', id: request.id, steps: 0 });
+    if (request.type === 'compare') post({ type: 'cancelled', id: request.b.id, steps: 0 });
     return;
   }
   const controller = new AbortController();
   let finish!: () => void;
-  running = { id: request.id, controller, done: new Promise<void>((r) => (finish = r)) };
-  let steps = 0;
+  const jobs: GenerateJob[] = request.type === 'compare' ? [request, request.b] : [request];
+  running = { id: request.id, ids: jobs.map((j) => j.id), controller, done: new Promise<void>((r) => (finish = r)) };
+  const steps = jobs.map(() => 0);
+  const ended = jobs.map(() => false);
+  try {
+    const loaded = await loading;
+    // One step of each job in turn (a single generation is just its own stream).
+    for await (const { lane, value: event } of interleave(jobs.map((job) => runJob(job, loaded, controller.signal)))) {
+      post(event);
+      if (event.type === 'step') steps[lane]++;
+      else ended[lane] = true;
+      // WASM inference is synchronous inside its promises, so without a real task boundary a
+      // cancel or newer generate message would wait until the whole run had finished.
+      await yieldToEventLoop();
+      if (controller.signal.aborted) break;
+    }
+  } catch (err) {
+    // runJob reports its own failures; this is the models' load failing.
+    if (!controller.signal.aborted) jobs.forEach((job, i) => ended[i] || post({ type: 'error', id: job.id, request: 'generate', message: messageOf(err) }));
+    ended.fill(true);
+  } finally {
+    jobs.forEach((job, i) => ended[i] || post({ type: 'cancelled', id: job.id, steps: steps[i] }));
+    running = null;
+    finish();
+  }
+}
+
+/** One generation's settings and its request id (a generate request, or either side of a compare). */
+type GenerateJob = Omit<GenerateRequest, 'type'>;
+
+/**
+ * One generation as a stream of events: a step event per step, then complete, or error if it fails.
+ * Stops quietly when `signal` aborts (the caller reports it as cancelled).
+ */
+async function* runJob(job: GenerateJob, loaded: LoadedModels, signal: AbortSignal): AsyncGenerator<WorkerEvent> {
   try {
     // Timed per generation, so the page (and the benchmark) sees what each model call cost.
-    const loaded = (await loading).models;
-    const { models, last } = timeModelCalls(loaded);
+    const { models, last } = timeModelCalls(loaded.models);
     const started = performance.now();
-    const scorer = loaded.scorer; // the timed wrapper carries the two generation models only
+    const scorer = loaded.models.scorer; // the timed wrapper carries the two generation models only
     // The prompt's CLIP embedding, once per generation; each step's x̂0 is scored against it.
-    const promptEmbedding = scorer && request.prompt.trim() !== '' ? await scorer.embedText(models.tokenizer.encode(request.prompt), 1) : null;
+    const promptEmbedding = scorer && job.prompt.trim() !== '' ? await scorer.embedText(models.tokenizer.encode(job.prompt), 1) : null;
     let lastStep = started;
-    const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint, fork } = request;
+    const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint, fork } = job;
     // generate() validates init and inpaint against the model's size; a bad one comes back as an error event.
     const params = { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint, fork };
-    for await (const frame of generate(models, params, controller.signal)) {
+    for await (const frame of generate(models, params, signal)) {
       const image = frame.tPrev === -1 ? frame.prev : frame.x0;
       const match = scorer && promptEmbedding ? dot(await scorer.embedImage(image, 1), promptEmbedding) : null;
       const now = performance.now();
       // The pipeline's arrays are fresh per frame, so posting may transfer (detach) them.
-      post({
+      const handedOver = performance.now();
+      yield {
         type: 'step',
-        id: request.id,
+        id: job.id,
         index: frame.index,
         total: frame.total,
         t: frame.t,
@@ -126,27 +162,19 @@ async function handleGenerate(request: GenerateRequest) {
         ms: now - lastStep,
         unetMs: last.unetMs,
         match,
-      });
-      lastStep = now;
-      steps++;
-      // WASM inference is synchronous inside its promises, so without a real task boundary a
-      // cancel or newer generate message would wait until the whole run had finished.
-      await yieldToEventLoop();
-      if (controller.signal.aborted) break;
+      };
+      // The time away (posting, and in a comparison the other run's step) is not this run's.
+      lastStep = now + (performance.now() - handedOver);
+      if (signal.aborted) return;
     }
-    if (controller.signal.aborted) post({ type: 'cancelled', id: request.id, steps });
-    else post({ type: 'complete', id: request.id, ms: performance.now() - started, textMs: last.textMs });
+    if (!signal.aborted) yield { type: 'complete', id: job.id, ms: performance.now() - started, textMs: last.textMs };
   } catch (err) {
-    if (controller.signal.aborted) post({ type: 'cancelled', id: request.id, steps });
-    else post({ type: 'error', id: request.id, request: 'generate', message: messageOf(err) });
-  } finally {
-    running = null;
-    finish();
+    if (!signal.aborted) yield { type: 'error', id: job.id, request: 'generate', message: messageOf(err) };
   }
 }
 
 function handleCancel(request: CancelRequest) {
-  if (running?.id === request.id) running.controller.abort();
+  if (running?.ids.includes(request.id)) running.controller.abort();
   // A generate still waiting for its predecessor: make it give way.
   else if (newestId === request.id) newestId = -1;
 }

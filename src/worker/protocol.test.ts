@@ -15,6 +15,18 @@ describe('protocol transferables', () => {
     expect(requestTransferablesOf({ type: 'cancel', id: 1 })).toEqual([]);
   });
 
+  it("transfers both runs' start-point arrays of a compare request", () => {
+    const [a, b] = [new Float32Array(12), new Float32Array(12)];
+    const mask = new Float32Array(4);
+    const { type: _t, id: _id, ...settings } = base;
+    expect(requestTransferablesOf({ ...base, type: 'compare', init: { image: a, strength: 0.5 }, b: { ...settings, id: 2, inpaint: { image: b, mask } } })).toEqual([
+      a.buffer,
+      b.buffer,
+      mask.buffer,
+    ]);
+    expect(requestTransferablesOf({ ...base, type: 'compare', b: { ...settings, id: 2 } })).toEqual([]);
+  });
+
   it('transfers every array of a step event once: final is the last step\'s prev', () => {
     const a = () => new Float32Array(3);
     const prev = a();

@@ -40,6 +40,17 @@ export interface GenerateRequest extends Required<Omit<GenerateParams, 'init' | 
   fork?: Fork;
 }
 
+/**
+ * Run two generations side by side (compare mode): this request's own settings are run A (its
+ * events carry `id`), `b` is run B (its events carry `b.id`). The worker takes one step of each in
+ * turn (worker/interleave.ts), so both advance and B never holds back A's frames. Like a generate
+ * request it replaces any generation still running; a cancel naming either id stops both.
+ */
+export interface CompareRequest extends Omit<GenerateRequest, 'type'> {
+  type: 'compare';
+  b: Omit<GenerateRequest, 'type'>;
+}
+
 /** Stop the generation with this id (if it is still running) before its next step. */
 export interface CancelRequest {
   type: 'cancel';
@@ -85,7 +96,7 @@ export interface CancelPredictRequest {
   id: number;
 }
 
-export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest | PingRequest | WatchRequest | PredictRequest | CancelPredictRequest;
+export type WorkerRequest = LoadRequest | GenerateRequest | CompareRequest | CancelRequest | PingRequest | WatchRequest | PredictRequest | CancelPredictRequest;
 
 /** Bytes of one model file received so far. */
 export interface LoadProgressEvent {
@@ -213,10 +224,11 @@ export function transferablesOf(event: WorkerEvent): Transferable[] {
   return [...new Set(arrays.flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])))];
 }
 
-/** Buffers of a request to transfer rather than copy (a generate request's start-point arrays, deduplicated). */
+/** Buffers of a request to transfer rather than copy (a generate or compare request's start-point arrays, deduplicated). */
 export function requestTransferablesOf(request: WorkerRequest): Transferable[] {
   if (request.type === 'predict') return [request.sample.buffer as ArrayBuffer];
-  if (request.type !== 'generate') return [];
-  const arrays = [request.init?.image, request.inpaint?.image, request.inpaint?.mask];
+  if (request.type !== 'generate' && request.type !== 'compare') return [];
+  const runs = request.type === 'compare' ? [request, request.b] : [request];
+  const arrays = runs.flatMap((r) => [r.init?.image, r.inpaint?.image, r.inpaint?.mask]);
   return [...new Set(arrays.flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])))];
 }
