@@ -74,6 +74,9 @@ test('a mask painted with the mouse keeps the unpainted pixels to 1/255, and its
   await expect(page.getByTestId('mask-status')).toContainText(/Regenerating [1-9]\d* of 4096 pixels/);
   await expect.poll(() => page.evaluate(() => location.hash)).toMatch(/start=inpaint&.*keep=mask&mask=[A-Za-z0-9_-]+&/);
   await expect(page.getByLabel('Keep')).toHaveValue('mask');
+  // The hash is written at most every 100 ms: wait until it carries the whole mask (stroke and dab), as the status counts it.
+  const painted = Number((await page.getByTestId('mask-status').textContent())!.match(/Regenerating (\d+)/)![1]);
+  await expect.poll(async () => (await linkedMask(page)).filter((m) => m < 0.5).length).toBe(painted);
 
   const mask = await linkedMask(page);
   const hash = await page.evaluate(() => location.hash);
