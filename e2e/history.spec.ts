@@ -29,7 +29,7 @@ test('the history restores a run (frames from memory, or rerun after a reload) a
   await page.reload();
   await waitForModel(page);
   await expect(items).toHaveCount(2);
-  await expect(items.last()).toHaveAttribute('title', /"red heart", seed 4, 3 steps, ddim, guidance 3 \(runs again\)/);
+  await expect(items.last()).toHaveAttribute('title', /"red heart", seed 4, 3 steps, DDIM, guidance 3 \(runs again\)/);
   await items.last().click();
   await expect(prompt).toHaveValue('red heart');
   await expect(denoiseView(page)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });

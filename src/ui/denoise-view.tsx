@@ -6,9 +6,9 @@
  * (the replay controls still show every step on request).
  */
 import { useEffect, useRef, useState } from 'react';
-import { samplerInfo } from '../diffusion/sampler.ts';
-import type { Frame, GenerationParams } from '../state/generation-slice.ts';
+import type { Frame } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
+import { samplerLabel, startLabel } from './run-labels.ts';
 import { clearCanvas, drawChw } from './draw-chw.ts';
 import { BranchPanel } from './branch-panel.tsx';
 import { ExportBar } from './export-bar.tsx';
@@ -23,12 +23,6 @@ const STATUS_TEXT: Record<StoreState['generationStatus'], string> = {
   cancelled: 'Stopped.',
   error: 'Failed.',
 };
-
-/** e.g. "DPM++ 2M Karras", "DDIM eta 0.5". */
-function samplerLabel(p: GenerationParams): string {
-  const base = samplerInfo(p.sampler).label + (p.spacing === 'karras' ? ' Karras' : '');
-  return p.sampler === 'ddim' && p.eta > 0 ? `${base} eta ${p.eta}` : base;
-}
 
 const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 
@@ -186,8 +180,7 @@ export function DenoiseView() {
           <>
           {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {plural(params.steps, 'step')} ·{' '}
           {samplerLabel(params)} · guidance {params.guidance}
-          {params.start === 'img2img' && ` · img2img strength ${params.strength}`}
-          {params.start === 'inpaint' && (params.keep === 'mask' ? ' · inpaint keeping the painted mask' : ` · inpaint keeping the ${params.keep} half`)}
+          {params.start !== 'noise' && ` · ${startLabel(params)}`}
           {params.guidanceRescale > 0 && ` (rescale ${params.guidanceRescale})`}
           {/* In this line, whose height is reserved, so an inpainting run moves nothing. */}
           {runMask.mask && (

@@ -7,14 +7,15 @@ import { useEffect, useRef } from 'react';
 import { restoreRun } from '../controller.ts';
 import type { HistoryEntry } from '../state/history-slice.ts';
 import { useStore } from '../state/store.ts';
+import { samplerLabel, startLabel } from './run-labels.ts';
 
-/** One line of a run's settings, e.g. `"cat face", seed 1, 30 steps, ddim, guidance 4`. */
+/** One line of a run's settings, e.g. `"cat face", seed 1, 30 steps, DDIM, guidance 4`. */
 export function describeRun(e: HistoryEntry): string {
   const p = e.params;
   const prompt = p.prompt.trim() ? `"${p.prompt}"` : 'no prompt';
-  const start = p.start === 'img2img' ? `, img2img ${p.strength}` : p.start === 'inpaint' ? `, inpaint keeping ${p.keep}` : '';
+  const start = p.start === 'noise' ? '' : `, ${startLabel(p)}`;
   const negative = p.negativePrompt.trim() ? `, not "${p.negativePrompt}"` : '';
-  return `${prompt}, seed ${p.seed}, ${p.steps} steps, ${p.sampler}${p.spacing === 'karras' ? ' karras' : ''}, guidance ${p.guidance}${start}${negative}`;
+  return `${prompt}, seed ${p.seed}, ${p.steps} steps, ${samplerLabel(p)}, guidance ${p.guidance}${start}${negative}`;
 }
 
 function Thumbnail({ entry }: { entry: HistoryEntry }) {
