@@ -107,14 +107,21 @@ export function ScheduleChart({ schedule, view, t, ticks, stepT, inset, height }
               <line key={i} data-testid="schedule-tick" data-t={tt} x1={x(tt)} x2={x(tt)} y1={plotBottom + 2} y2={height - 1} />
             ))}
           </g>
-          {stepT !== null && (
-            <path
-              className="step-marker"
-              data-testid="schedule-step"
-              data-t={stepT}
-              d={`M${x(stepT)},${plotBottom - 5}l5,5l-5,5l-5,-5z`}
-            />
-          )}
+        </svg>
+      )}
+      {width > 0 && stepT !== null && (
+        // Its own small element, moved by a transform: the step on show changes on every step of a run,
+        // and redrawing the chart's curves for it cost the page a repaint per step.
+        <svg
+          className="step-marker"
+          width={12}
+          height={12}
+          aria-hidden="true"
+          data-testid="schedule-step"
+          data-t={stepT}
+          style={{ transform: `translate(${(x(stepT) - 6).toFixed(1)}px, ${plotBottom - 6}px)` }}
+        >
+          <path d="M6,1l5,5l-5,5l-5,-5z" />
         </svg>
       )}
     </div>
