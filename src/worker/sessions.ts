@@ -8,6 +8,7 @@
 import * as ort from 'onnxruntime-web';
 import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
+import { checkCapture, createCapturedUnet, type CapturedUnet, type UnetDims } from './captured-unet.ts';
 import { normaliseRows } from './match.ts';
 import { fetchRuntime } from './runtime-files.ts';
 import { evictStale, fetchManifestJson, loadFile, openModelCache, parseJson } from './model-files.ts';
@@ -83,10 +84,12 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
       const models = wrap(manifest, tokenizer, sessions);
       try {
         await testRun(models);
-        return { models, backend: 'webgpu', reason: choice.reason, threads: 0, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu') };
+        const capture = await openCapture(manifest, unetBytes, sessions, models);
+        const reason = `${choice.reason}; ${capture}`;
+        return { models, backend: 'webgpu', reason, threads: 0, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu') };
       } catch (err) {
         choice.reason = `WebGPU test run failed: ${messageOf(err)}`;
-        await Promise.all([sessions.textEncoder.release(), sessions.unet.release()]);
+        await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.captured?.release()]);
       }
     }
   }
@@ -165,6 +168,31 @@ async function testRun(models: Models) {
 interface Sessions {
   textEncoder: ort.InferenceSession;
   unet: ort.InferenceSession;
+  /** The U-Net at batch 2 under graph capture (WebGPU only, when its check at load passed). */
+  captured?: CapturedUnet;
+}
+
+/**
+ * Opens the graph-captured U-Net for guided (batch 2) steps and checks a replayed step against the
+ * uncaptured session; on any failure the page keeps the uncaptured session. Returns the note for the
+ * backend badge.
+ */
+async function openCapture(manifest: Manifest, bytes: Uint8Array, sessions: Sessions, models: Models): Promise<string> {
+  const { length: L, width: D } = contextShape(manifest);
+  const dims: UnetDims = { C: manifest.channels, R: manifest.resolution, L, D };
+  let captured: CapturedUnet | null = null;
+  try {
+    captured = await createCapturedUnet(bytes, dims, sessionOptions('webgpu'));
+    const cap = captured;
+    const queued: CapturedUnet = { run: (s, t, c) => exclusive(() => cap.run(s, t, c)), release: () => cap.release() };
+    const why = await checkCapture(queued, (s, t, c) => models.unet(s, t, c, 2), dims);
+    if (why) throw new Error(why);
+    sessions.captured = captured;
+    return 'graph capture on (guided steps)';
+  } catch (err) {
+    await captured?.release().catch(() => undefined);
+    return `graph capture off: ${messageOf(err)}`;
+  }
 }
 
 /**
@@ -257,6 +285,12 @@ function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Mod
       expectLength(file, 'sample', sample.length, batch * C * R * R);
       expectLength(file, 'timestep', timestep.length, batch);
       expectLength(file, 'encoder_hidden_states', context.length, batch * L * D);
+      const captured = sessions.captured;
+      if (batch === 2 && captured) {
+        return exclusive(() => captured.run(sample, timestep, context).catch((err: unknown) => {
+          throw new Error(`${file}: ${messageOf(err)}`);
+        }));
+      }
       const feeds = {
         sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
         timestep: new ort.Tensor('float32', timestep, [batch]),
