@@ -42,6 +42,7 @@ export async function loadWebGpuModels(modelsDir: string): Promise<WebGpuModels>
       backend: 'webgpu',
       threads: 1,
       onProgress() {},
+      captureOnSoftware: true, // this harness runs on SwiftShader too: check capture there as well
     });
     if (loaded.backend !== 'webgpu') throw new Error(`the worker's loader fell back to ${loaded.backend}: ${loaded.reason}`);
     const unetCalls: UnetCallCounts[] = [];
