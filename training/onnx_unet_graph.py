@@ -4,9 +4,9 @@ On WebGPU each ONNX node is one or more GPU kernels, each with its own bind grou
 and on a real GPU that per-kernel overhead, not the arithmetic, is what a call costs (docs/benchmark.md).
 torch.onnx.export gives one node per PyTorch op; this writes the same arithmetic with the ops that
 onnxruntime runs fused on both its CPU EP (the page's WASM backend) and its JSEP WebGPU EP:
-- GroupNorm = LayerNormalization over [B, groups, C/groups * H * W] (one kernel; InstanceNormalization
-  takes two) + its per-channel affine as BatchNormalization (mean 0, var 1, epsilon 0: x * gamma + beta);
-- a residual Add followed by a GroupNorm = one SkipLayerNormalization (it outputs the sum as well);
+- GroupNorm = InstanceNormalization over [B, groups, C/groups * H * W] (or, for rows shorter than
+  LONG_ROWS, LayerNormalization: one kernel instead of two, and a residual Add before it folded into one
+  SkipLayerNormalization) + its per-channel affine as BatchNormalization (mean 0, var 1, eps 0);
 - the ResBlock's second GroupNorm affine and its FiLM (per sample and channel) = one BatchNormalization
   over [1, B * C, H, W] whose scale/shift/mean/var come from the one Gemm that computes every block's
   FiLM from the time embedding (the affine folded into that Gemm's weights, folded by onnxruntime at load);
@@ -36,6 +36,12 @@ from model import AttnBlock, ResBlock, UNet
 
 OPSET = 17
 MS = "com.microsoft"
+# GroupNorm rows (C / groups * H * W values) at least this long are normalised by InstanceNormalization
+# (2 GPU kernels) instead of LayerNormalization / SkipLayerNormalization (1 kernel, fused with the
+# residual Add before it): onnxruntime's WASM kernels for those are slower on such rows, and 0 (every
+# GroupNorm) is what keeps a WASM step as fast as before (docs/benchmark.md, WASM A/B: all-LN 282
+# kernels but ~3% slower at 1 thread; LN below 1024 ~1.5% slower).
+LONG_ROWS = 0
 
 
 class _Graph:
@@ -88,7 +94,7 @@ class _Graph:
         becomes a SkipLayerNormalization that gives both."""
         G = self.groups
         X = C // G * H * W
-        if x in self.residuals:
+        if x in self.residuals and X < LONG_ROWS:
             a, b, *_ = self.residuals.pop(x)
             at = next(i for i, node in enumerate(self.nodes) if list(node.output) == [x])
             ones = self.const(np.ones(X), "ones")
@@ -98,6 +104,9 @@ class _Graph:
             self.nodes.append(helper.make_node("Reshape", [total, self.ints([0, C, H, W])], [x], name=self.name("Reshape")))
             self.nodes += tail
             return n
+        if X >= LONG_ROWS:  # see LONG_ROWS
+            return self.op("InstanceNormalization", [self.reshape(x, [0, G, X]), self.const(np.ones(G), "ones"),
+                                                     self.const(np.zeros(G), "zeros")], epsilon=1e-5)
         return self.op("LayerNormalization", [self.reshape(x, [0, G, X]), self.const(np.ones(X), "ones")], axis=-1, epsilon=1e-5)
 
     def residual(self, a: str, b: str, C: int, H: int, W: int) -> str:
