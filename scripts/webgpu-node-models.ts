@@ -5,11 +5,11 @@
  * must already resolve to the page's JSEP build (scripts/ort-jsep-register.mjs). Every U-Net call is
  * also counted on the WebGPU API, so the benchmark can report dispatches per call.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Models } from '../src/worker/pipeline.ts';
 import { countersSince, installDawn, type GpuCounters } from './dawn-node.ts';
 
@@ -31,6 +31,7 @@ export interface WebGpuModels {
 /** Loads `modelsDir` through sessions.ts on Dawn; throws if the worker code ends up on anything but WebGPU. */
 export async function loadWebGpuModels(modelsDir: string): Promise<WebGpuModels> {
   const { counters, adapter } = await installDawn();
+  serveFileUrls();
   const server = await serveFolder(modelsDir);
   try {
     const { loadModels } = await import('../src/worker/sessions.ts');
@@ -41,6 +42,7 @@ export async function loadWebGpuModels(modelsDir: string): Promise<WebGpuModels>
       backend: 'webgpu',
       threads: 1,
       onProgress() {},
+      captureOnSoftware: true, // this harness runs on SwiftShader too: check capture there as well
     });
     if (loaded.backend !== 'webgpu') throw new Error(`the worker's loader fell back to ${loaded.backend}: ${loaded.reason}`);
     const unetCalls: UnetCallCounts[] = [];
@@ -59,6 +61,23 @@ export async function loadWebGpuModels(modelsDir: string): Promise<WebGpuModels>
   } finally {
     server.close();
   }
+}
+
+/**
+ * sessions.ts fetches onnxruntime's .wasm from `ortBase` (runtime-files.ts), which here is a file: URL
+ * (Node imports the .mjs glue from there; it cannot import over http). Node's fetch has no file: URLs,
+ * so they are answered from the disk, with a Content-Length as a static host sends.
+ */
+function serveFileUrls() {
+  const original = globalThis.fetch;
+  if ((original as { fileUrls?: boolean }).fileUrls) return;
+  const patched = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (!url.startsWith('file:')) return original(input, init);
+    const bytes = readFileSync(fileURLToPath(url));
+    return new Response(bytes, { headers: { 'Content-Length': String(bytes.length), 'Content-Type': 'application/wasm' } });
+  };
+  globalThis.fetch = Object.assign(patched, { fileUrls: true }) as typeof fetch;
 }
 
 /** Serves the files of `dir` on 127.0.0.1 at a free port (sessions.ts fetches; Node's fetch has no file: URLs). */

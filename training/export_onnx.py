@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
 from PIL import Image
 
@@ -24,9 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_clip, load_dataset, load_unet
 from mark_caption_words import caption_word_ids
 from manifest_files import file_entry as named_file_entry
-from model import Attention
 from onnx_fp16 import store_fp16
-from onnx_gpu_graph import CONTRIB, TRACE_BATCH, fuse_norm_affine, fused_ops, make_batch_symbolic, merge_shared_gemms
+from onnx_unet_graph import build_unet_graph
 from schedule import NUM_TRAIN_TIMESTEPS, cosine_alphas_cumprod
 
 OPSET = 17
@@ -49,18 +47,6 @@ class ImageEncoderOnnx(torch.nn.Module):
 
     def forward(self, pixels):
         return torch.nn.functional.normalize(self.image(pixels), dim=-1)
-
-
-def static_graph(path: Path, inputs: list[str], outputs: dict[str, tuple[int, ...]]) -> None:
-    """A graph traced at TRACE_BATCH -> shape arithmetic folded by onnxruntime (optimize_onnx.mjs) ->
-    the batch symbolic again, GroupNorm's affine one node, the FiLM projections one Gemm
-    (onnx_gpu_graph.py), in place."""
-    optimised = path.with_suffix(".opt.onnx")
-    subprocess.run(["node", str(Path(__file__).resolve().parent / "optimize_onnx.mjs"), str(path), str(optimised)], check=True)
-    optimised.replace(path)
-    make_batch_symbolic(path, inputs, outputs)
-    fuse_norm_affine(path)
-    merge_shared_gemms(path)
 
 
 def file_entry(path: Path) -> dict:
@@ -98,15 +84,9 @@ def export_image_encoder(clip, path: Path) -> dict:
 
 def export_unet(unet, ck, L: int, path: Path) -> dict:
     r, Cc = unet.cfg.resolution, unet.cfg.context_dim
-    # Traced at a fixed batch, so torch folds every shape computation, with attention, GELU and SiLU as
-    # one node each; then the batch is made symbolic again (onnx_gpu_graph.py: why a GPU wants this).
-    B = TRACE_BATCH
-    args = (torch.randn(B, 3, r, r), torch.linspace(999.0, 10.0, B), torch.randn(B, L, Cc))
-    with fused_ops(attention=[m for m in unet.modules() if isinstance(m, Attention)]):
-        torch.onnx.export(unet.eval(), args, str(path), opset_version=OPSET,
-                          input_names=["sample", "timestep", "encoder_hidden_states"], output_names=["v"],
-                          do_constant_folding=True, custom_opsets=CONTRIB)
-    static_graph(path, ["sample", "timestep", "encoder_hidden_states"], {"v": (3, r, r)})
+    # Written node by node from the weights with onnxruntime's fused ops, not traced: the fewest GPU
+    # kernels per call (onnx_unet_graph.py says which and why; docs/benchmark.md has the counts).
+    onnx.save(build_unet_graph(unet.eval(), L), str(path))
     store_fp16(path)
     return {**file_entry(path), "parameters": ck["parameters"],
             "gflops_per_image": round(ck["gflops_per_image"], 4),

@@ -8,6 +8,7 @@
 import * as ort from 'onnxruntime-web';
 import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
+import { checkCapture, createCapturedUnet, type CapturedUnet, type UnetDims } from './captured-unet.ts';
 import { normaliseRows } from './match.ts';
 import { fetchRuntime } from './runtime-files.ts';
 import { evictStale, fetchManifestJson, loadFile, openModelCache, parseJson } from './model-files.ts';
@@ -25,6 +26,12 @@ export interface LoadOptions {
   threads: number;
   /** Bytes of `file` received so far (total from the manifest). */
   onProgress(file: string, loaded: number, total: number): void;
+  /**
+   * Graph capture on a software (CPU-emulated) adapter too. Off in the page: there it gains nothing and
+   * its set-up (a second session, three U-Net calls) adds ~a minute to the load; benchmarks that
+   * check capture on SwiftShader turn it on.
+   */
+  captureOnSoftware?: boolean;
 }
 
 /** Loaded models and how they run. */
@@ -72,6 +79,10 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   ort.env.logLevel = 'error';
 
   const choice = await chooseBackend(options.backend);
+  const threadNote = !self.crossOriginIsolated
+    ? ' (1 thread: page is not cross-origin isolated)'
+    : options.threads ? ` (${threads} threads by ?threads=)` : '';
+  let wasm: { sessions: Sessions; models: Models } | null = null;
   if (choice.backend === 'webgpu') {
     let sessions: Sessions | null = null;
     try {
@@ -81,22 +92,74 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
     }
     if (sessions) {
       const models = wrap(manifest, tokenizer, sessions);
+      let reason = choice.reason;
       try {
         await testRun(models);
-        return { models, backend: 'webgpu', reason: choice.reason, threads: 0, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu') };
+        const capture = choice.software && !options.captureOnSoftware
+          ? 'graph capture off: software adapter'
+          : await openCapture(manifest, unetBytes, sessions, models);
+        reason = `${choice.reason}; ${capture}`;
       } catch (err) {
         choice.reason = `WebGPU test run failed: ${messageOf(err)}`;
-        await Promise.all([sessions.textEncoder.release(), sessions.unet.release()]);
+        await releaseAll(sessions);
+        sessions = null;
+      }
+      if (sessions && options.backend === 'auto') {
+        // Auto mode keeps WebGPU only if a warm guided step is faster there than on WASM, timed here
+        // (a real GPU can still lose: per-kernel overhead, docs/benchmark.md).
+        let wasmSessions: Sessions | null = null;
+        try {
+          const gpuMs = await timeStep(models);
+          wasmSessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
+          const wasmModels = wrap(manifest, tokenizer, wasmSessions);
+          await testRun(wasmModels); // warm-up
+          const wasmMs = await timeStep(wasmModels);
+          const timing = `WebGPU ${fmtMs(gpuMs)}, WASM ${fmtMs(wasmMs)} per guided step`;
+          if (wasmMs < gpuMs) {
+            const gpu = sessions;
+            sessions = null;
+            choice.reason = `timed at load: ${timing}`;
+            wasm = { sessions: wasmSessions, models: wasmModels };
+            await releaseAll(gpu).catch(() => undefined);
+          } else {
+            reason = `${reason}; timed at load: ${timing}`;
+            await releaseAll(wasmSessions);
+          }
+        } catch (err) {
+          reason = `${reason}; WASM not timed: ${messageOf(err)}`;
+          if (wasmSessions && !wasm) await releaseAll(wasmSessions).catch(() => undefined);
+        }
+      }
+      if (sessions) {
+        return { models, backend: 'webgpu', reason, threads: 0, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu') };
       }
     }
   }
-  const sessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
-  const threadNote = !self.crossOriginIsolated
-    ? ' (1 thread: page is not cross-origin isolated)'
-    : options.threads ? ` (${threads} threads by ?threads=)` : '';
-  const models = wrap(manifest, tokenizer, sessions);
-  const scorer = await openScorer(models, sessions, manifest, imageBytes, 'wasm');
-  return { models, backend: 'wasm', reason: choice.reason + threadNote, threads, scorer };
+  if (!wasm) {
+    const sessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
+    wasm = { sessions, models: wrap(manifest, tokenizer, sessions) };
+  }
+  const scorer = await openScorer(wasm.models, wasm.sessions, manifest, imageBytes, 'wasm');
+  return { models: wasm.models, backend: 'wasm', reason: choice.reason + threadNote, threads, scorer };
+}
+
+async function releaseAll(sessions: Sessions) {
+  await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.captured?.release()]);
+}
+
+/** Milliseconds of one guided U-Net step (batch 2) on zeros; the sessions must be warm. */
+async function timeStep(models: Models): Promise<number> {
+  const L = models.manifest.tokenizer.max_length;
+  const { width: D } = contextShape(models.manifest);
+  const size = models.manifest.channels * models.manifest.resolution ** 2;
+  const context = new Float32Array(2 * L * D);
+  const start = performance.now();
+  await models.unet(new Float32Array(2 * size), new Float32Array([500, 500]), context, 2);
+  return performance.now() - start;
+}
+
+function fmtMs(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
 /**
@@ -127,7 +190,7 @@ async function openScorer(
 }
 
 /** WebGPU only when asked for or when a hardware adapter exists; the reason is shown in the page. */
-async function chooseBackend(preference: BackendPreference): Promise<{ backend: Backend; reason: string }> {
+async function chooseBackend(preference: BackendPreference): Promise<{ backend: Backend; reason: string; software?: boolean }> {
   if (preference === 'wasm') return { backend: 'wasm', reason: 'forced by ?backend=wasm' };
   if (!('gpu' in navigator) || !navigator.gpu) return { backend: 'wasm', reason: 'navigator.gpu missing' };
   let adapter: GPUAdapter | null = null;
@@ -141,7 +204,7 @@ async function chooseBackend(preference: BackendPreference): Promise<{ backend: 
   const software = info?.isFallbackAdapter || /swiftshader/i.test(`${info?.architecture} ${info?.description}`);
   if (preference === 'webgpu') {
     ort.env.webgpu.adapter = adapter;
-    return { backend: 'webgpu', reason: 'forced by ?backend=webgpu' };
+    return { backend: 'webgpu', reason: 'forced by ?backend=webgpu', software };
   }
   // A CPU-emulated adapter (SwiftShader) runs the U-Net ~25x slower than WASM: not worth it.
   if (software) return { backend: 'wasm', reason: 'WebGPU adapter is software-emulated; WASM is faster' };
@@ -165,6 +228,31 @@ async function testRun(models: Models) {
 interface Sessions {
   textEncoder: ort.InferenceSession;
   unet: ort.InferenceSession;
+  /** The U-Net at batch 2 under graph capture (WebGPU only, when its check at load passed). */
+  captured?: CapturedUnet;
+}
+
+/**
+ * Opens the graph-captured U-Net for guided (batch 2) steps and checks a replayed step against the
+ * uncaptured session; on any failure the page keeps the uncaptured session. Returns the note for the
+ * backend badge.
+ */
+async function openCapture(manifest: Manifest, bytes: Uint8Array, sessions: Sessions, models: Models): Promise<string> {
+  const { length: L, width: D } = contextShape(manifest);
+  const dims: UnetDims = { C: manifest.channels, R: manifest.resolution, L, D };
+  let captured: CapturedUnet | null = null;
+  try {
+    captured = await createCapturedUnet(bytes, dims, sessionOptions('webgpu'));
+    const cap = captured;
+    const queued: CapturedUnet = { run: (s, t, c) => exclusive(() => cap.run(s, t, c)), release: () => cap.release() };
+    const why = await checkCapture(queued, (s, t, c) => models.unet(s, t, c, 2), dims);
+    if (why) throw new Error(why);
+    sessions.captured = captured;
+    return 'graph capture on (guided steps)';
+  } catch (err) {
+    await captured?.release().catch(() => undefined);
+    return `graph capture off: ${messageOf(err)}`;
+  }
 }
 
 /**
@@ -257,6 +345,12 @@ function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Mod
       expectLength(file, 'sample', sample.length, batch * C * R * R);
       expectLength(file, 'timestep', timestep.length, batch);
       expectLength(file, 'encoder_hidden_states', context.length, batch * L * D);
+      const captured = sessions.captured;
+      if (batch === 2 && captured) {
+        return exclusive(() => captured.run(sample, timestep, context).catch((err: unknown) => {
+          throw new Error(`${file}: ${messageOf(err)}`);
+        }));
+      }
       const feeds = {
         sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
         timestep: new ort.Tensor('float32', timestep, [batch]),

@@ -1,0 +1,40 @@
+/**
+ * One small ONNX graph on JSEP WebGPU (Dawn) and on WASM with the same random inputs: max |difference|
+ * per output. For checking that an op (or an op's input layout) runs the same on both backends:
+ *   node --import tsx --import ./scripts/ort-jsep-register.mjs scripts/webgpu-optest.ts a.onnx '{"x":[2,3]}' [b.onnx SHAPES ...]
+ * (SwiftShader environment as scripts/webgpu-census.sh sets it.)
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { installDawn } from './dawn-node.ts';
+
+await installDawn();
+const ort = await import('onnxruntime-web');
+ort.env.wasm.numThreads = 1;
+ort.env.wasm.wasmPaths = `${pathToFileURL(resolve('node_modules/onnxruntime-web/dist')).href}/`;
+ort.env.logLevel = 'error';
+ort.env.webgpu.adapter = (await navigator.gpu.requestAdapter())!;
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i += 2) {
+  const file = args[i];
+  const shapes = JSON.parse(args[i + 1]) as Record<string, number[]>;
+  let seed = 99;
+  const next = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const data = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, next)]));
+  const outs: Record<string, Float32Array>[] = [];
+  for (const ep of ['webgpu', 'wasm'] as const) {
+    const provider = ep === 'webgpu' ? { name: ep, preferredLayout: 'NCHW' as const } : ep;
+    const session = await ort.InferenceSession.create(readFileSync(file), { executionProviders: [provider], graphOptimizationLevel: 'all' });
+    const feeds = Object.fromEntries(Object.entries(shapes).map(([k, s]) => [k, new ort.Tensor('float32', data[k], s)]));
+    const r = await session.run(feeds);
+    outs.push(Object.fromEntries(await Promise.all(Object.entries(r).map(async ([k, t]) => [k, new Float32Array((await t.getData()) as Float32Array)]))));
+    await session.release();
+  }
+  for (const k of Object.keys(outs[0])) {
+    let m = 0;
+    for (let j = 0; j < outs[0][k].length; j++) m = Math.max(m, Math.abs(outs[0][k][j] - outs[1][k][j]));
+    console.log(`${file} ${k}: ${outs[0][k].length} values, max |WebGPU - WASM| ${m.toExponential(2)}`);
+  }
+}
+process.exit(0);
