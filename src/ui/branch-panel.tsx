@@ -40,8 +40,11 @@ function branchHere(params: GenerationParams, at: number) {
 export function BranchPanel() {
   const params = useStore((s) => s.generationParams);
   const status = useStore((s) => s.generationStatus);
-  const index = useStore(shownIndex);
-  const count = useStore((s) => s.frames.length);
+  // During a run nothing can branch: these read as "no steps yet" then, so the panel does not
+  // re-render on every step (which costs the worker CPU time on small machines).
+  const index = useStore((s) => (s.generationStatus === 'running' ? -1 : shownIndex(s)));
+  const count = useStore((s) => (s.generationStatus === 'running' ? 0 : s.frames.length));
+  const hasFrames = useStore((s) => s.frames.length > 0);
   const total = useStore((s) => s.frames.at(-1)?.total ?? 0);
   const forkAt = useStore((s) => s.forkAt);
   const prompt = useStore((s) => s.forkPrompt);
@@ -59,7 +62,7 @@ export function BranchPanel() {
 
   return (
     <div className="branch" data-testid="branch">
-      {runFork && count > 0 && (
+      {runFork && hasFrames && (
         <figure className="fork-figure">
           <ForkDiagram total={total} at={runFork.at} />
           <figcaption>

@@ -16,6 +16,7 @@ import { drawMatchPair } from './compare-match-chart.ts';
 import { clearCanvas, drawChw } from './draw-chw.ts';
 import { NumberField } from './number-field.tsx';
 import { plural } from './plural.ts';
+import { themeColour } from './theme-colour.ts';
 
 const STATUS: Record<GenerationStatus, string> = { idle: '', running: 'running', done: 'done', cancelled: 'stopped', error: 'failed' };
 
@@ -27,10 +28,6 @@ const shownA = (s: StoreState): Frame | undefined => (s.viewIndex === null ? s.f
 const imageOf = (f: Frame) => f.final ?? f.x0;
 
 const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
-
-function themeColour(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
-}
 
 /** "cat face" · seed 2 · 30 steps · DDIM · guidance 4 */
 function summary(p: GenerationParams): string {

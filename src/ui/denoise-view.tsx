@@ -15,6 +15,7 @@ import { ExportBar } from './export-bar.tsx';
 import { MaskOverlay, useRunMask } from './mask-overlay.tsx';
 import { plural } from './plural.ts';
 import { formatT, TimelineControls } from './timeline-controls.tsx';
+import { themeColour } from './theme-colour.ts';
 
 const STATUS_TEXT: Record<StoreState['generationStatus'], string> = {
   idle: 'Press Generate to start from pure noise.',
@@ -31,11 +32,6 @@ function shownFrame(s: StoreState): Frame | undefined {
   // Reduced motion: while a run follows its latest step, hold the picture until the last step.
   if (frame && s.viewIndex === null && s.generationStatus === 'running' && frame.index + 1 < frame.total && reducedMotion()) return undefined;
   return frame;
-}
-
-/** A colour of the page's theme (styles.css custom properties), for canvas drawing. */
-function themeColour(name: string): string {
-  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
 /** The match score of every step received so far, as a line; the shown step as a dot. */

@@ -27,8 +27,19 @@ function post(event: WorkerEvent) {
   self.postMessage(event, transferablesOf(event));
 }
 
-/** Lets queued messages (cancel, generate) run before the next step. */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/**
+ * Lets queued messages (cancel, generate) run before the next step: a message to ourselves is a new
+ * task, queued behind them. Not setTimeout(0): a step runs inside the previous yield's task, so the
+ * timers nest, and browsers clamp nested timers to >= 4 ms, an idle wait on every step.
+ */
+const yieldChannel = new MessageChannel();
+const yieldWaiters: (() => void)[] = [];
+yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) => {
+    yieldWaiters.push(resolve);
+    yieldChannel.port2.postMessage(null);
+  });
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
