@@ -153,7 +153,6 @@ async function* runJob(job: GenerateJob, loaded: LoadedModels, signal: AbortSign
       const match = scorer && promptEmbedding ? dot(await scorer.embedImage(image, 1), promptEmbedding) : null;
       const now = performance.now();
       // The pipeline's arrays are fresh per frame, so posting may transfer (detach) them.
-      const handedOver = performance.now();
       yield {
         type: 'step',
         id: job.id,
@@ -174,8 +173,9 @@ async function* runJob(job: GenerateJob, loaded: LoadedModels, signal: AbortSign
         unetMs: last.unetMs,
         match,
       };
-      // The time away (posting, and in a comparison the other run's step) is not this run's.
-      lastStep = now + (performance.now() - handedOver);
+      // The next step is timed from here: the time away (posting, and in a comparison the other
+      // run's step) is not this run's.
+      lastStep = performance.now();
       if (signal.aborted) return;
     }
     if (!signal.aborted) yield { type: 'complete', id: job.id, ms: performance.now() - started, textMs: last.textMs };
