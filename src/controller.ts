@@ -232,6 +232,11 @@ export function requestPrediction(input: PredictInput): Promise<{ v: Float32Arra
   return new Promise((resolve, reject) => pendingPredictions.set(id, { resolve, reject }));
 }
 
+/** Whether `e` is requestPrediction's rejection for a request replaced by a newer one (not a failure). */
+export function isAbortError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
+}
+
 /**
  * The page's own copy of the manifest: the panels need samples, schedule and licences even when the
  * models fail. Resolves true once the model's defaults are applied, false when it could not load.

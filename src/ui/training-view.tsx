@@ -5,7 +5,7 @@
  * (train.py: mean((v̂ − v)²), unweighted). "Sweep" plots that term against t, with and without the prompt.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { requestPrediction } from '../controller.ts';
+import { isAbortError, requestPrediction } from '../controller.ts';
 import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
@@ -25,8 +25,6 @@ const finishedImage = (s: StoreState): Float32Array | null => {
   const last = s.generationStatus === 'done' ? s.frames.at(-1) : undefined;
   return last ? (last.final ?? last.x0) : null;
 };
-
-const isAbort = (e: unknown) => e instanceof Error && e.name === 'AbortError';
 
 export function TrainingView() {
   const manifest = useStore((s) => s.manifest);
@@ -93,7 +91,7 @@ export function TrainingView() {
       setSweep({ x0, seed, text, ts, cond: ts.map((_, i) => mse(i)), uncond: ts.map((_, i) => mse(ts.length + i)) });
       setError(null);
     } catch (e) {
-      setError(isAbort(e) ? 'The sweep was interrupted by a newer request; press Sweep again.' : (e as Error).message);
+      setError(isAbortError(e) ? 'The sweep was interrupted by a newer request; press Sweep again.' : (e as Error).message);
     } finally {
       setSweeping(false);
     }

@@ -4,10 +4,8 @@
  * an older one. Shared by the training view and the forward panel.
  */
 import { useEffect, useState } from 'react';
-import { requestPrediction } from '../controller.ts';
+import { isAbortError, requestPrediction } from '../controller.ts';
 import { lossTerm, type LossTerm } from '../diffusion/training-loss.ts';
-
-const isAbort = (e: unknown) => e instanceof Error && e.name === 'AbortError';
 
 export interface LossTermInputs {
   /** False skips the call (model not ready, or nobody looks). */
@@ -52,7 +50,7 @@ export function useLossTerm({ enabled, x0, eps, xt, t, ab, text }: LossTermInput
         },
         (e: Error) => {
           if (!live) return;
-          if (!isAbort(e)) setError(e.message);
+          if (!isAbortError(e)) setError(e.message);
           setBusy(false);
         },
       );
