@@ -21,7 +21,8 @@ import { timeModelCalls } from '../src/worker/timed-models.ts';
 import { measure, medianCounts, type Driver, type Plan } from './bench-protocol.ts';
 import { loadWebGpuModels, type WebGpuModels } from './webgpu-node-models.ts';
 
-const MODELS_DIR = 'public/models';
+// BENCH_MODELS_DIR: the GPU bundle's models/ folder (scripts/gpu-bench.sh), where no checkout travels.
+const MODELS_DIR = process.env.BENCH_MODELS_DIR ?? 'public/models';
 const PROMPT = 'cat face';
 const SEED = 1;
 

@@ -1,13 +1,19 @@
 #!/bin/bash
 # Prepares the GPU timing run of the shipped models for a session that has a device machine (H100/H200):
-#   bash scripts/gpu-bench.sh            # builds gpu-bench-bundle/ (git-ignored) unless it is there, prints the run call
+#   bash scripts/gpu-bench.sh            # builds gpu-bench-bundle/ (git-ignored) unless it is there, adds the
+#                                        # page's own pipeline to it, prints the device call
 # The bundle is ../shared/gpu-bench's (node, onnxruntime-web at the lock-file version, webgpu@0.6.2, the
-# Vulkan loader, public/models checked against manifest.json): ~57 MiB, under the 64 MiB carry limit.
-# It times, on the same machine in one run: WASM with all cores (wasm-Nt, the reference), the page's JSEP
-# build with its settings (webgpu: dispatches per call), JSEP driven as a GPU loop with and without graph
-# capture (webgpu-capture: whether outputs follow new inputs without the bench re-issuing copies), and the
-# native WebGPU EP (webgpu-ep). The webgpu-node row of `npm run bench` needs node_modules (too big to
-# carry); its dispatch counts here equal the `webgpu` phase's there.
+# Vulkan loader, public/models checked against manifest.json, ~57 MiB). It times, on the same machine in
+# one run: WASM with all cores (wasm-Nt, the reference), the page's JSEP build with its settings (webgpu:
+# dispatches per call), JSEP driven as a GPU loop with and without graph capture (webgpu-capture), and the
+# native WebGPU EP (webgpu-ep).
+# Added here: page-bench.mjs, scripts/bench-node.ts bundled by esbuild (the webgpu-node row of `npm run
+# bench`: the page's pipeline.ts and the worker's sessions.ts, graph capture included, on Dawn), and
+# page-run.sh, which runs it on the GPU after run.sh. node_modules and the checkout are too big to travel.
+#
+# What travels: the checkout's tracked files (~57 MiB: the ONNX models and the training checkpoints) plus
+# the carried bundle are over the tool's 64 MiB, so the call is framed by scripts/device-travel.sh, which
+# takes every tracked file out of the index for the call (the bundle has its own copy of the models).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUNDLE=gpu-bench-bundle
@@ -16,10 +22,39 @@ if [ ! -f "$BUNDLE/run.sh" ]; then
   rm -rf "$BUNDLE"
   bash ../shared/gpu-bench/make-bundle.sh "$BUNDLE" public/models
 fi
+# The page's pipeline, one file; onnxruntime-web (the hook maps it to the page's ort.min.mjs) and webgpu
+# come from the bundle's node_modules.
+node_modules/.bin/esbuild scripts/bench-node.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
+  --external:webgpu --external:onnxruntime-web --external:onnxruntime-node --outfile="$BUNDLE/page-bench.mjs"
+cp scripts/ort-jsep-register.mjs scripts/ort-jsep-hooks.mjs "$BUNDLE/"
+cp public/models/tokenizer.json "$BUNDLE/models/" # the page's loader reads it too (the shared bench does not)
+cat >"$BUNDLE/page-run.sh" <<'RUN'
+#!/bin/bash
+# After run.sh (which unpacked node and the .wasm files and installed the Vulkan loader): the page's own
+# pipeline on the GPU, `npm run bench`'s webgpu-node row. Writes $OUT/page-bench.log and page-bench.json.
+OUT=${OUT:-/tmp/gpu-bench-out}
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 1
+cd "$(dirname "$0")" || exit 1
+export LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+if [ -z "${VK_DRIVER_FILES:-}" ] && [ -z "${VK_ICD_FILENAMES:-}" ]; then
+  for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+    if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; break; fi
+  done
+fi
+PLAN=${PLAN:-'{"calls":30,"runs":10,"steps":[20],"extraRuns":0}'}
+BENCH_MODELS_DIR=models timeout -k 5 "${PAGE_LIMIT:-150}" ./node --expose-gc --import ./ort-jsep-register.mjs page-bench.mjs \
+  --runtime=webgpu --threads=1 --plan="$PLAN" >"$OUT/page-bench.json" 2> >(tee "$OUT/page-bench.log" >&2)
+RC=$?
+echo "page-bench exit $RC; result: $(tail -c 600 "$OUT/page-bench.json")"
+exit $RC
+RUN
 cat <<CALL
 
-Device call (one, ~3-5 min; timeout leaves room for one rerun in the 15-minute budget):
-  run(command='OUT=\$OUT BENCH_ARGS="--phases wasm-Nt,webgpu,webgpu-capture,webgpu-ep --iters 30 --gen-reps 2" bash $BUNDLE/run.sh',
-      carry=["$BUNDLE"], timeout_s=420)
-Results: \$OUT/bench.log (SUMMARY and GPU-loop tables), \$OUT/bench.json. Then give_back().
+Device session, in order (one call, ~4-6 min; timeout leaves room for one rerun in the 15-minute budget):
+  1. here:   bash scripts/device-travel.sh slim gpu-bench $BUNDLE      (must print "fits")
+  2. run(command='OUT=\$OUT BENCH_ARGS="--phases wasm-Nt,webgpu,webgpu-capture,webgpu-ep --iters 30 --gen-reps 2" bash $BUNDLE/run.sh; OUT=\$OUT bash $BUNDLE/page-run.sh',
+         carry=["$BUNDLE"], timeout_s=480)
+  3. here:   bash scripts/device-travel.sh restore                    (before any commit), then give_back()
+Results: \$OUT/bench.log (SUMMARY and GPU-loop tables) and bench.json from the shared tool; \$OUT/page-bench.json
+(the page's pipeline: U-Net b1/b2 medians, 20-step generations, dispatches per call in "gpu").
 CALL
