@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chwToRgba, highFrequencyEnergy, rgbaToChw } from './image.ts';
+import { chwToRgba, chwToRgbaInto, highFrequencyEnergy, rgbaToChw } from './image.ts';
 import { createRng } from './rng.ts';
 
 describe('chwToRgba / rgbaToChw', () => {
@@ -33,5 +33,22 @@ describe('highFrequencyEnergy', () => {
   it('only compares neighbours within a row and a plane', () => {
     // [1, 2, 2] = [[0, 1], [0, 1]]: horizontal diffs 1, 1; vertical 0, 0.
     expect(highFrequencyEnergy(Float32Array.from([0, 1, 0, 1]), 2, 2)).toBe(0.5);
+  });
+});
+
+describe('chwToRgbaInto', () => {
+  it('equals chwToRgba of the array scaled first (as float32), into the given bytes', () => {
+    const side = 8;
+    const chw = Float32Array.from({ length: 3 * side * side }, (_, i) => Math.sin(i * 12.9898) * 2.5);
+    for (const gain of [1, 0.5, 0.37, 3.1]) {
+      const out = new Uint8ClampedArray(4 * side * side).fill(7);
+      const returned = chwToRgbaInto(chw, side, side, out, gain);
+      expect(returned).toBe(out);
+      expect(Array.from(out)).toEqual(Array.from(chwToRgba(chw.map((v) => v * gain), side, side)));
+    }
+  });
+
+  it('rejects an output of the wrong size', () => {
+    expect(() => chwToRgbaInto(new Float32Array(6), 2, 1, new Uint8ClampedArray(4))).toThrow(/expected 8 output bytes, got 4/);
   });
 });

@@ -5,19 +5,30 @@
 
 /** A CHW image [3, H, W] in [-1, 1] as RGBA bytes [H, W, 4]; values outside [-1, 1] are clamped. */
 export function chwToRgba(chw: Float32Array, width: number, height: number): Uint8ClampedArray {
+  return chwToRgbaInto(chw, width, height, new Uint8ClampedArray(4 * width * height));
+}
+
+/**
+ * chwToRgba into `out` (RGBA bytes [H, W, 4], e.g. a reused ImageData's), each value multiplied by `gain`
+ * first (as float32, the same numbers as scaling the array beforehand). For per-step drawing: no
+ * allocation, no intermediate array.
+ */
+export function chwToRgbaInto(chw: Float32Array, width: number, height: number, out: Uint8ClampedArray, gain = 1): Uint8ClampedArray {
   const plane = width * height;
   if (chw.length !== 3 * plane) {
     throw new RangeError(`chwToRgba: expected 3*${height}*${width} = ${3 * plane} values, got ${chw.length}`);
   }
-  const rgba = new Uint8ClampedArray(4 * plane); // [H, W, 4]
-  for (let p = 0; p < plane; p++) {
-    for (let c = 0; c < 3; c++) {
+  if (out.length !== 4 * plane) throw new RangeError(`chwToRgbaInto: expected ${4 * plane} output bytes, got ${out.length}`);
+  for (let c = 0; c < 3; c++) {
+    const base = c * plane;
+    for (let p = 0; p < plane; p++) {
+      const v = gain === 1 ? chw[base + p] : Math.fround(chw[base + p] * gain);
       // Uint8ClampedArray clamps to 0..255 but rounds half to even; round half up explicitly.
-      rgba[4 * p + c] = Math.round((chw[c * plane + p] + 1) * 127.5);
+      out[4 * p + c] = Math.round((v + 1) * 127.5);
     }
-    rgba[4 * p + 3] = 255;
   }
-  return rgba;
+  for (let p = 0; p < plane; p++) out[4 * p + 3] = 255;
+  return out;
 }
 
 /** RGBA bytes [H, W, 4] as a CHW image [3, H, W] in [-1, 1] (alpha ignored): x = byte / 127.5 - 1. */

@@ -14,6 +14,7 @@ import { BranchPanel } from './branch-panel.tsx';
 import { ExportBar } from './export-bar.tsx';
 import { MaskOverlay, useRunMask } from './mask-overlay.tsx';
 import { plural } from './plural.ts';
+import { setHidden, setText } from './set-text.ts';
 import { formatT, TimelineControls } from './timeline-controls.tsx';
 import { themeColour } from './theme-colour.ts';
 
@@ -25,7 +26,9 @@ const STATUS_TEXT: Record<StoreState['generationStatus'], string> = {
   error: 'Failed.',
 };
 
-const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
+// One query object, read per step (matchMedia itself parses the query on every call).
+let motionQuery: MediaQueryList | null = null;
+const reducedMotion = () => (motionQuery ??= matchMedia('(prefers-reduced-motion: reduce)')).matches;
 
 function shownFrame(s: StoreState): Frame | undefined {
   const frame = s.viewIndex === null ? s.frames[s.frames.length - 1] : s.frames[s.viewIndex];
@@ -92,12 +95,12 @@ export function DenoiseView() {
       drawMatchChart(chartRef.current, s.frames, frame);
       const last = !!frame && frame.index + 1 === frame.total;
       // The last step's input is still slightly noisy; its output (t = 0) is the result, in the x̂0 slot.
-      xtCaptionRef.current!.hidden = !last;
-      x0CaptionRef.current!.hidden = !last;
+      setHidden(xtCaptionRef.current!, !last);
+      setHidden(x0CaptionRef.current!, !last);
       if (!frame) {
         canvases.forEach(clearCanvas);
-        matchRef.current!.textContent = '';
-        counterRef.current!.textContent = `Step 0 / ${s.generationStatus === 'running' ? s.generationParams!.steps : s.steps}`;
+        setText(matchRef.current!, '');
+        setText(counterRef.current!, `Step 0 / ${s.generationStatus === 'running' ? s.generationParams!.steps : s.steps}`);
         viewRef.current!.dataset.step = '0';
         return;
       }
@@ -106,15 +109,15 @@ export function DenoiseView() {
       // The last step shows the finished image: with inpainting its kept region is the known image as is.
       drawChw(canvases[2], frame.final ?? frame.x0);
       // Karras spacing feeds the model fractional timesteps.
-      counterRef.current!.textContent = `Step ${frame.index + 1} / ${frame.total} · t = ${formatT(frame.t)}`;
+      setText(counterRef.current!, `Step ${frame.index + 1} / ${frame.total} · t = ${formatT(frame.t)}`);
       viewRef.current!.dataset.step = String(frame.index + 1);
-      matchRef.current!.textContent = frame.match === null ? '' : frame.match.toFixed(3);
-      speedRef.current!.textContent = frame.ms < 1000 ? `${Math.round(frame.ms)} ms/step` : `${(frame.ms / 1000).toFixed(2)} s/step`;
+      setText(matchRef.current!, frame.match === null ? '' : frame.match.toFixed(3));
+      setText(speedRef.current!, frame.ms < 1000 ? `${Math.round(frame.ms)} ms/step` : `${(frame.ms / 1000).toFixed(2)} s/step`);
     };
     render(useStore.getState());
     return useStore.subscribe((s, prev) => {
       if (s.frames !== prev.frames || s.viewIndex !== prev.viewIndex || s.generationStatus !== prev.generationStatus) render(s);
-      else if (!shown && s.steps !== prev.steps) counterRef.current!.textContent = `Step 0 / ${s.steps}`;
+      else if (!shown && s.steps !== prev.steps) setText(counterRef.current!, `Step 0 / ${s.steps}`);
     });
   }, []);
 

@@ -1,5 +1,5 @@
 /** Draws model-space images ([3, H, W] float32, [-1, 1]) onto canvases, one canvas pixel per image pixel. */
-import { chwToRgba } from '../diffusion/image.ts';
+import { chwToRgbaInto } from '../diffusion/image.ts';
 
 /**
  * Paints `chw` (square, 3 channels) onto `canvas`, resizing it to the image. `gain` multiplies values
@@ -11,11 +11,17 @@ export function drawChw(canvas: HTMLCanvasElement, chw: Float32Array, gain = 1):
     canvas.width = side;
     canvas.height = side;
   }
-  const values = gain === 1 ? chw : chw.map((v) => v * gain);
-  // chwToRgba always allocates an ArrayBuffer; its declared type also admits SharedArrayBuffer.
-  const rgba = chwToRgba(values, side, side) as Uint8ClampedArray<ArrayBuffer>;
-  canvas.getContext('2d')!.putImageData(new ImageData(rgba, side, side), 0, 0);
+  // One ImageData per canvas, refilled: canvases redraw on every step of a run.
+  let image = images.get(canvas);
+  if (!image || image.width !== side) {
+    image = new ImageData(side, side);
+    images.set(canvas, image);
+  }
+  chwToRgbaInto(chw, side, side, image.data, gain);
+  canvas.getContext('2d')!.putImageData(image, 0, 0);
 }
+
+const images = new WeakMap<HTMLCanvasElement, ImageData>();
 
 /** Clears a canvas to the page's empty-image colour. */
 export function clearCanvas(canvas: HTMLCanvasElement): void {

@@ -3,7 +3,8 @@
  * step" slider over the run's steps. Always laid out (disabled before a run), so a run moves nothing.
  * Moving the step moves the forward panel to that step's t (timeline-slice).
  */
-import { useStore } from '../state/store.ts';
+import { useLayoutEffect, useRef } from 'react';
+import { useStore, type StoreState } from '../state/store.ts';
 import { PLAY_SPEEDS, shownIndex } from '../state/timeline-slice.ts';
 import { SHORTCUTS, usePlayback } from './use-playback.ts';
 
@@ -28,23 +29,52 @@ export function formatT(t: number): string {
   return Number.isInteger(t) ? String(t) : t.toFixed(1);
 }
 
+/** The slider's accessible value: "step 3 of 20, t = 850". */
+function sliderText(s: StoreState): string {
+  const count = s.frames.length;
+  if (count === 0) return 'no steps yet';
+  const index = Math.max(0, shownIndex(s));
+  return `step ${index + 1} of ${totalSteps(s)}, t = ${formatT(s.frames[index].t)}`;
+}
+
+const totalSteps = (s: StoreState) => s.frames.at(-1)?.total ?? s.generationParams?.steps ?? s.steps;
+
 export function TimelineControls() {
   usePlayback();
-  // Re-renders once per received step: a handful of small elements, far cheaper than the step itself.
-  const count = useStore((s) => s.frames.length);
-  const index = useStore(shownIndex);
-  const frameT = useStore((s) => s.frames[shownIndex(s)]?.t);
-  const total = useStore((s) => s.frames.at(-1)?.total ?? s.generationParams?.steps ?? s.steps);
-  const status = useStore((s) => s.generationStatus);
+  // React renders on what changes a few times per run (a run starts or ends, the shown step reaches an
+  // end, play, speed). The slider's position, range and value text change on every step: a store
+  // subscription writes them, since a React update of an <input> also rewrites its name and type
+  // attributes, which makes the page restyle it on every step of a run.
+  const hasFrames = useStore((s) => s.frames.length > 0);
+  const atFirst = useStore((s) => shownIndex(s) <= 0);
+  const atLast = useStore((s) => shownIndex(s) >= s.frames.length - 1);
+  const canReplay = useStore((s) => s.generationStatus !== 'running' && s.frames.length > 1);
   const playing = useStore((s) => s.playing);
   const speed = useStore((s) => s.playSpeed);
-  const canReplay = status !== 'running' && count > 1;
+  const sliderRef = useRef<HTMLInputElement>(null);
   const s = useStore.getState;
+
+  // Before the first paint, so the slider never shows the range input's default middle position.
+  useLayoutEffect(() => {
+    const slider = sliderRef.current!;
+    const update = (state: StoreState) => {
+      const max = String(Math.max(0, state.frames.length - 1));
+      if (slider.max !== max) slider.max = max; // before the value, which the range clamps
+      const value = String(Math.max(0, shownIndex(state)));
+      if (slider.value !== value) slider.value = value;
+      const text = sliderText(state);
+      if (slider.getAttribute('aria-valuetext') !== text) slider.setAttribute('aria-valuetext', text);
+    };
+    update(useStore.getState());
+    return useStore.subscribe((state, prev) => {
+      if (state.frames !== prev.frames || state.viewIndex !== prev.viewIndex || state.generationParams !== prev.generationParams || state.steps !== prev.steps) update(state);
+    });
+  }, []);
 
   return (
     <div className="timeline" data-testid="timeline">
       <div className="transport" role="group" aria-label="Replay">
-        <button type="button" className="icon" aria-label="Step back" title="Step back (←)" disabled={count === 0 || index <= 0} onClick={() => s().stepBy(-1)}>
+        <button type="button" className="icon" aria-label="Step back" title="Step back (←)" disabled={!hasFrames || atFirst} onClick={() => s().stepBy(-1)}>
           <Icon d={ICONS.back} />
         </button>
         <button
@@ -57,14 +87,7 @@ export function TimelineControls() {
         >
           <Icon d={playing ? ICONS.pause : ICONS.play} />
         </button>
-        <button
-          type="button"
-          className="icon"
-          aria-label="Step forward"
-          title="Step forward (→)"
-          disabled={count === 0 || index >= count - 1}
-          onClick={() => s().stepBy(1)}
-        >
+        <button type="button" className="icon" aria-label="Step forward" title="Step forward (→)" disabled={!hasFrames || atLast} onClick={() => s().stepBy(1)}>
           <Icon d={ICONS.forward} />
         </button>
         <select className="speed" aria-label="Replay speed" value={speed} onChange={(e) => s().setPlaySpeed(Number(e.target.value))}>
@@ -77,14 +100,13 @@ export function TimelineControls() {
       </div>
       <div className="scrub">
         <label htmlFor="show-step">Show step</label>
+        {/* Uncontrolled: max, value and aria-valuetext are written by the subscription above. */}
         <input
+          ref={sliderRef}
           id="show-step"
           type="range"
           min={0}
-          max={Math.max(0, count - 1)}
-          value={Math.max(0, index)}
-          disabled={count === 0}
-          aria-valuetext={count === 0 ? 'no steps yet' : `step ${index + 1} of ${total}, t = ${formatT(frameT!)}`}
+          disabled={!hasFrames}
           onChange={(e) => {
             s().pause();
             s().showStep(e.target.valueAsNumber);
