@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { recordCspViolations } from './csp.ts';
-import { generateAndWait, maxAbsDiff, meanAbsDiff, readCanvas, waitForModel, type Pixels } from './helpers.ts';
+import { generateAndWait, maxAbsDiff, meanAbsDiff, readCanvas, recordedLoadPhases, recordLoadPhases, waitForModel, type Pixels } from './helpers.ts';
 
 const HASH = '#prompt=cat%20face&seed=7&steps=3&guidance=4';
 
@@ -21,6 +21,13 @@ async function runOn(page: import('@playwright/test').Page, backend: 'wasm' | 'w
   const started = Date.now();
   expect(await waitForModel(page)).toBe(backend);
   const loadMs = Date.now() - started;
+  // After the download, the first calls are a phase of their own that the page names (on WebGPU the
+  // kernels compile then, which on SwiftShader takes longer than the download).
+  const phases = await recordedLoadPhases(page);
+  // ('start': the moment between the last byte and the phase event, when the bar says "Starting the runtime…".)
+  const named = phases.filter((p) => p.phase !== 'start');
+  expect(named.map((p) => p.phase)).toEqual(['download', 'compile']);
+  expect(named[1].text).toContain(backend === 'webgpu' ? 'compiling its GPU kernels' : 'Preparing the model on WASM');
   const badge = page.getByTestId('backend-badge');
   await expect(badge).toContainText(backend === 'webgpu' ? 'WebGPU' : /WASM · \d+ threads?/);
   await expect(badge).toContainText(`forced by ?backend=${backend}`);
@@ -35,6 +42,7 @@ async function runOn(page: import('@playwright/test').Page, backend: 'wasm' | 'w
 test('WASM and WebGPU give the same image, under the Content-Security-Policy with no violation', async ({ page }) => {
   test.setTimeout(900_000);
   const violations = await recordCspViolations(page);
+  await recordLoadPhases(page);
   const wasm = await runOn(page, 'wasm');
   const webgpu = await runOn(page, 'webgpu');
   const max = maxAbsDiff(wasm, webgpu);

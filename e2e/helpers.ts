@@ -116,3 +116,23 @@ export async function recordStepsFromStart(page: Page): Promise<void> {
 export async function scheduleTicks(page: Page): Promise<number[]> {
   return page.getByTestId('schedule-tick').evaluateAll((ticks) => ticks.map((t) => Number(t.getAttribute('data-t'))));
 }
+
+/**
+ * Records, from the page's first script on, each phase the load progress shows (`data-phase`: download,
+ * compile, time, start) with its text, in order; read it with `recordedLoadPhases` after the model loaded.
+ */
+export async function recordLoadPhases(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: { phase: string; text: string }[] = [];
+    (window as unknown as { __phases: typeof seen }).__phases = seen;
+    new MutationObserver(() => {
+      const bar = document.querySelector<HTMLElement>('[data-testid="load-progress"]');
+      const phase = bar?.dataset.phase;
+      if (phase && seen.at(-1)?.phase !== phase) seen.push({ phase, text: bar!.querySelector('span')?.textContent ?? '' });
+    }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+}
+
+export async function recordedLoadPhases(page: Page): Promise<{ phase: string; text: string }[]> {
+  return page.evaluate(() => (window as unknown as { __phases: { phase: string; text: string }[] }).__phases);
+}

@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { denoiseView, generateAndWait, LOAD_TIMEOUT, maxAbsDiff, openQuiet, readCanvas, waitForModel } from './helpers.ts';
+import { denoiseView, generateAndWait, LOAD_TIMEOUT, maxAbsDiff, openQuiet, readCanvas, recordedLoadPhases, recordLoadPhases, waitForModel } from './helpers.ts';
 
 test('Stop during a run from "The image just generated" leaves Generate usable', async ({ page }) => {
   await openQuiet(page, 'prompt=cat%20face&steps=3&seed=2');
@@ -50,7 +50,7 @@ test('a link to an img2img run from a generated image rebuilds it in a fresh pag
   await fresh.context().close();
 });
 
-test('the runtime .wasm downloads alongside the models and the progress bar counts it', async ({ page }) => {
+test('the runtime .wasm downloads alongside the models, the progress bar counts it, then names the preparing phase', async ({ page }) => {
   const manifest = JSON.parse(readFileSync('public/models/manifest.json', 'utf8'));
   const modelBytes = ['text_encoder', 'unet', 'image_encoder'].reduce((sum, k) => sum + (manifest[k]?.bytes ?? 0), 0);
   const wasmBytes = statSync('node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.jsep.wasm').size;
@@ -68,8 +68,16 @@ test('the runtime .wasm downloads alongside the models and the progress bar coun
   const name = (url: string) => url.split('/').pop()!;
   page.on('request', (r) => started.set(name(r.url()), Date.now()));
   page.on('requestfinished', (r) => finished.set(name(r.url()), Date.now()));
+  await recordLoadPhases(page);
   await openQuiet(page);
   await waitForModel(page);
+  // Then the bar says what the load does once the bytes are in (creating the sessions), rather than
+  // sitting full and silent.
+  const phases = await recordedLoadPhases(page);
+  // ('start': the moment between the last byte and the phase event, when the bar says "Starting the runtime…".)
+  const named = phases.filter((p) => p.phase !== 'start');
+  expect(named.map((p) => p.phase)).toEqual(['download', 'compile']);
+  expect(named[1].text).toBe('Preparing the model on WASM…');
   const maxTotal = await page.evaluate(() => (window as unknown as { __maxTotal: number }).__maxTotal);
   expect(maxTotal).toBe(modelBytes + wasmBytes);
   const wasm = 'ort-wasm-simd-threaded.jsep.wasm';

@@ -3,11 +3,14 @@
  * aliases it the same way), instead of the package's Node export (ort.node.min.mjs, WASM only). Lets
  * src/worker/sessions.ts run unchanged on WebGPU in Node (scripts/bench-node.ts --runtime=webgpu).
  * Registered by scripts/ort-jsep-register.mjs (`node --import ./scripts/ort-jsep-register.mjs ...`).
+ * ORT_BUILD=webgpu resolves it to dist/ort.webgpu.min.mjs instead: onnxruntime's native WebGPU EP (the
+ * package's `onnxruntime-web/webgpu` export), for comparing the two builds with the same scripts.
  */
 import { pathToFileURL } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
 
-const JSEP = pathToFileURL(resolvePath('node_modules/onnxruntime-web/dist/ort.min.mjs')).href;
+const BUILD = process.env.ORT_BUILD === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.min.mjs';
+const JSEP = pathToFileURL(resolvePath(`node_modules/onnxruntime-web/dist/${BUILD}`)).href;
 
 /** Node's `resolve` hook. */
 export async function resolve(specifier, context, next) {

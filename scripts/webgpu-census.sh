@@ -1,6 +1,7 @@
 #!/bin/bash
 # Dispatches per U-Net call by shader, on the page's JSEP build in Node (Dawn), plus max |WebGPU - WASM|:
-#   bash scripts/webgpu-census.sh [path/to/unet.onnx] [--batch=2]
+#   bash scripts/webgpu-census.sh [path/to/unet.onnx] [--batch=2] [--layout=NCHW]
+#   ORT_BUILD=webgpu bash scripts/webgpu-census.sh ...   # onnxruntime's native WebGPU EP build instead of JSEP
 # Uses Chromium's SwiftShader when the machine has no Vulkan driver (as the bench's webgpu-node row does).
 set -euo pipefail
 cd "$(dirname "$0")/.."

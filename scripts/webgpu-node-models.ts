@@ -57,7 +57,12 @@ export async function loadWebGpuModels(modelsDir: string): Promise<WebGpuModels>
       },
     };
     const gpu = `${adapter.vendor} ${adapter.architecture} ${adapter.description}`.trim();
-    return { models, unetCalls, backend: loaded.backend, note: `adapter: ${gpu}${adapter.shaderF16 ? ' (shader-f16)' : ''}; ${loaded.reason}` };
+    return {
+      models,
+      unetCalls,
+      backend: loaded.backend,
+      note: `adapter: ${gpu}${adapter.shaderF16 ? ' (shader-f16)' : ''}; ${loaded.reason}; first calls (sessions, test step, capture) ${Math.round(loaded.firstCallMs)} ms`,
+    };
   } finally {
     server.close();
   }

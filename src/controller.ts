@@ -269,8 +269,11 @@ function onWorkerEvent(event: WorkerEvent) {
     case 'progress':
       s.setProgress(event.file, event.loaded, event.total);
       break;
+    case 'phase':
+      s.setLoadPhase(event.phase);
+      break;
     case 'ready':
-      s.setReady({ backend: event.backend, reason: event.reason, threads: event.threads, loadMs: event.loadMs, scorer: event.scorer });
+      s.setReady({ backend: event.backend, reason: event.reason, threads: event.threads, loadMs: event.loadMs, firstCallMs: event.firstCallMs, scorer: event.scorer });
       break;
     case 'step': {
       const { type: _type, id, unetMs: _unetMs, ...frame } = event;

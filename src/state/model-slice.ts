@@ -1,7 +1,7 @@
 /** The models: manifest, download progress, which backend runs them, and load errors. */
 import type { StateCreator } from 'zustand';
 import type { Manifest } from '../model/manifest.ts';
-import type { Backend } from '../worker/protocol.ts';
+import type { Backend, LoadPhase } from '../worker/protocol.ts';
 import type { StoreState } from './store.ts';
 
 export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -13,6 +13,8 @@ export interface BackendInfo {
   /** WASM threads; 0 for WebGPU. */
   threads: number;
   loadMs: number;
+  /** Milliseconds of the first calls once the files were in (part of loadMs). */
+  firstCallMs: number;
   /** Whether steps carry a CLIP match score, and if not, why. */
   scorer: { available: boolean; note: string };
 }
@@ -22,6 +24,8 @@ export interface ModelSlice {
   loadStatus: LoadStatus;
   /** Bytes received per file. */
   progress: Record<string, { loaded: number; total: number }>;
+  /** What the load does after the download, or null before that (and when it is ready). */
+  loadPhase: LoadPhase | null;
   backendInfo: BackendInfo | null;
   loadError: string | null;
   /** Why the inference worker was given up on (died, hung, download stalled); null while it is fine. */
@@ -31,6 +35,7 @@ export interface ModelSlice {
   setManifest(manifest: Manifest): void;
   startLoading(): void;
   setProgress(file: string, loaded: number, total: number): void;
+  setLoadPhase(phase: LoadPhase): void;
   setReady(info: BackendInfo): void;
   failLoading(message: string): void;
   /** The worker is gone: no model until a retry starts a new one. */
@@ -42,14 +47,16 @@ export const createModelSlice: StateCreator<StoreState, [], [], ModelSlice> = (s
   manifest: null,
   loadStatus: 'idle',
   progress: {},
+  loadPhase: null,
   backendInfo: null,
   loadError: null,
   workerFailure: null,
   urlProblems: [],
   setManifest: (manifest) => set({ manifest }),
-  startLoading: () => set({ loadStatus: 'loading', loadError: null, workerFailure: null, progress: {} }),
+  startLoading: () => set({ loadStatus: 'loading', loadError: null, workerFailure: null, progress: {}, loadPhase: null }),
   setProgress: (file, loaded, total) => set((s) => ({ progress: { ...s.progress, [file]: { loaded, total } } })),
-  setReady: (backendInfo) => set({ loadStatus: 'ready', backendInfo, loadError: null }),
+  setLoadPhase: (loadPhase) => set({ loadPhase }),
+  setReady: (backendInfo) => set({ loadStatus: 'ready', backendInfo, loadError: null, loadPhase: null }),
   failLoading: (loadError) => set({ loadStatus: 'error', loadError }),
   failWorker: (workerFailure) => set({ loadStatus: 'error', workerFailure }),
   setUrlProblems: (urlProblems) => set({ urlProblems }),

@@ -127,8 +127,15 @@ describe('store', () => {
     s.failLoading('unet.onnx: HTTP 404');
     expect(useStore.getState()).toMatchObject({ loadStatus: 'error', loadError: 'unet.onnx: HTTP 404' });
     s.startLoading();
-    s.setReady({ backend: 'wasm', reason: 'navigator.gpu missing', threads: 2, loadMs: 5, scorer: { available: true, note: 'test' } });
-    expect(useStore.getState()).toMatchObject({ loadStatus: 'ready', loadError: null, progress: {} });
+    s.setLoadPhase({ step: 'compile', backend: 'webgpu' });
+    expect(useStore.getState().loadPhase).toEqual({ step: 'compile', backend: 'webgpu' });
+    s.setReady({ backend: 'wasm', reason: 'navigator.gpu missing', threads: 2, loadMs: 5, firstCallMs: 3, scorer: { available: true, note: 'test' } });
+    expect(useStore.getState()).toMatchObject({ loadStatus: 'ready', loadError: null, progress: {}, loadPhase: null });
+    expect(useStore.getState().backendInfo?.firstCallMs).toBe(3);
+    // A retry starts without the last load's phase.
+    s.setLoadPhase({ step: 'time' });
+    s.startLoading();
+    expect(useStore.getState().loadPhase).toBeNull();
   });
 
   it('a dead worker ends a running generation as failed, keeps its frames and settings, and a retry clears the failure', () => {

@@ -2,6 +2,8 @@
 import { useStore } from '../state/store.ts';
 import { plural } from './plural.ts';
 
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
 export function BackendBadge() {
   const info = useStore((s) => s.backendInfo);
   const status = useStore((s) => s.loadStatus);
@@ -15,7 +17,12 @@ export function BackendBadge() {
   }
   // The reason wraps rather than being cut off: it is the one place that says why this backend runs.
   return (
-    <div className={`badge badge-${status}`} data-testid="backend-badge" data-backend={status === 'ready' ? info?.backend : ''}>
+    <div
+      className={`badge badge-${status}`}
+      data-testid="backend-badge"
+      data-backend={status === 'ready' ? info?.backend : ''}
+      title={status === 'ready' && info ? `Ready ${seconds(info.loadMs)} after the page asked for the model; its first calls took ${seconds(info.firstCallMs)}.` : undefined}
+    >
       <span className="badge-label">{label}</span>
       {reason && (
         <span className="badge-reason" data-testid="backend-reason">

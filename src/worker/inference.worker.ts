@@ -79,10 +79,11 @@ async function handleLoad(request: LoadRequest) {
     backend: request.backend,
     threads: request.threads,
     onProgress: (file, loaded, total) => post({ type: 'progress', id: request.id, file, loaded, total }),
+    onPhase: (phase) => post({ type: 'phase', id: request.id, phase }),
   });
   try {
-    const { backend, reason, threads, scorer } = await loading;
-    post({ type: 'ready', id: request.id, backend, reason, threads, scorer, loadMs: performance.now() - started });
+    const { backend, reason, threads, scorer, firstCallMs } = await loading;
+    post({ type: 'ready', id: request.id, backend, reason, threads, scorer, firstCallMs, loadMs: performance.now() - started });
   } catch (err) {
     loading = null; // a later load request retries (e.g. after a network error)
     post({ type: 'error', id: request.id, request: 'load', message: messageOf(err) });

@@ -107,6 +107,20 @@ export interface LoadProgressEvent {
   total: number;
 }
 
+/**
+ * What a load does once its files are in, before it is ready: the first calls on a backend (session
+ * creation, and on WebGPU shader compilation, graph capture and its check), or, in auto mode, timing a
+ * guided step on WebGPU and on WASM.
+ */
+export type LoadPhase = { step: 'compile'; backend: Backend } | { step: 'time' };
+
+/** The load entered a phase (the download goes on being reported by progress events). */
+export interface LoadPhaseEvent {
+  type: 'phase';
+  id: number;
+  phase: LoadPhase;
+}
+
 /** Models loaded; says which backend runs them and why that one. */
 export interface ReadyEvent {
   type: 'ready';
@@ -118,6 +132,11 @@ export interface ReadyEvent {
   threads: number;
   /** Milliseconds from the load request to ready (download + session creation). */
   loadMs: number;
+  /**
+   * Milliseconds of the first calls on the chosen backend once its files were in: session creation and
+   * one test step (on WebGPU, shader compilation and graph capture): part of `loadMs`.
+   */
+  firstCallMs: number;
   /** Whether steps carry a CLIP match score, and if not, why. */
   scorer: { available: boolean; note: string };
 }
@@ -209,6 +228,7 @@ export type WorkerEvent =
   | PredictionEvent
   | PredictCancelledEvent
   | LoadProgressEvent
+  | LoadPhaseEvent
   | ReadyEvent
   | StepEvent
   | CompleteEvent

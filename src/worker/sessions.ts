@@ -13,7 +13,7 @@ import { normaliseRows } from './match.ts';
 import { fetchRuntime } from './runtime-files.ts';
 import { evictStale, fetchManifestJson, loadFile, openModelCache, parseJson } from './model-files.ts';
 import type { Models, Scorer } from './pipeline.ts';
-import type { Backend, BackendPreference } from './protocol.ts';
+import type { Backend, BackendPreference, LoadPhase } from './protocol.ts';
 
 /** Where the files are, which backend to prefer, and who hears about download progress. */
 export interface LoadOptions {
@@ -26,6 +26,8 @@ export interface LoadOptions {
   threads: number;
   /** Bytes of `file` received so far (total from the manifest). */
   onProgress(file: string, loaded: number, total: number): void;
+  /** The load entered a phase after the download (first calls, timing the backends): for the page to say so. */
+  onPhase?(phase: LoadPhase): void;
   /**
    * Graph capture on a software (CPU-emulated) adapter too. Off in the page: there it gains nothing and
    * its set-up (a second session, three U-Net calls) adds ~a minute to the load; benchmarks that
@@ -42,6 +44,8 @@ export interface LoadedModels {
   reason: string;
   /** WASM threads; 0 for WebGPU. */
   threads: number;
+  /** Milliseconds of the first calls on the chosen backend (session creation; WebGPU: + test step, capture). */
+  firstCallMs: number;
   /** Whether the CLIP match score is available, and if not, why (the page works without it). */
   scorer: { available: boolean; note: string };
 }
@@ -51,6 +55,9 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   // The runtime downloads alongside the manifest and models rather than after them.
   const runtime = fetchRuntime(options.ortBase, options.onProgress);
   runtime.catch(() => undefined); // awaited below; a failure before that must not be "unhandled"
+  // The adapter request needs no file either: during the download too.
+  const choosing = chooseBackend(options.backend);
+  const phase = (p: LoadPhase) => options.onPhase?.(p);
   const base = options.modelBase;
   const cache = await openModelCache();
   const manifest = parseManifest(await fetchManifestJson(base, cache));
@@ -78,12 +85,15 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   ort.env.wasm.numThreads = threads;
   ort.env.logLevel = 'error';
 
-  const choice = await chooseBackend(options.backend);
+  const choice = await choosing;
   const threadNote = !self.crossOriginIsolated
     ? ' (1 thread: page is not cross-origin isolated)'
     : options.threads ? ` (${threads} threads by ?threads=)` : '';
   let wasm: { sessions: Sessions; models: Models } | null = null;
+  let firstCallMs = 0;
   if (choice.backend === 'webgpu') {
+    phase({ step: 'compile', backend: 'webgpu' });
+    const started = performance.now();
     let sessions: Sessions | null = null;
     try {
       sessions = await createSessions(manifest, textBytes, unetBytes, 'webgpu');
@@ -99,6 +109,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
           ? 'graph capture off: software adapter'
           : await openCapture(manifest, unetBytes, sessions, models);
         reason = `${choice.reason}; ${capture}`;
+        firstCallMs = performance.now() - started;
       } catch (err) {
         choice.reason = `WebGPU test run failed: ${messageOf(err)}`;
         await releaseAll(sessions);
@@ -109,10 +120,13 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
         // (a real GPU can still lose: per-kernel overhead, docs/benchmark.md).
         let wasmSessions: Sessions | null = null;
         try {
+          phase({ step: 'time' });
           const gpuMs = await timeStep(models);
+          const wasmStarted = performance.now();
           wasmSessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
           const wasmModels = wrap(manifest, tokenizer, wasmSessions);
           await testRun(wasmModels); // warm-up
+          const wasmFirstCallMs = performance.now() - wasmStarted;
           const wasmMs = await timeStep(wasmModels);
           const timing = `WebGPU ${fmtMs(gpuMs)}, WASM ${fmtMs(wasmMs)} per guided step`;
           if (wasmMs < gpuMs) {
@@ -120,6 +134,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
             sessions = null;
             choice.reason = `timed at load: ${timing}`;
             wasm = { sessions: wasmSessions, models: wasmModels };
+            firstCallMs = wasmFirstCallMs;
             await releaseAll(gpu).catch(() => undefined);
           } else {
             reason = `${reason}; timed at load: ${timing}`;
@@ -131,16 +146,19 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
         }
       }
       if (sessions) {
-        return { models, backend: 'webgpu', reason, threads: 0, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu') };
+        return { models, backend: 'webgpu', reason, threads: 0, firstCallMs, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu') };
       }
     }
   }
   if (!wasm) {
+    phase({ step: 'compile', backend: 'wasm' });
+    const started = performance.now();
     const sessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
     wasm = { sessions, models: wrap(manifest, tokenizer, sessions) };
+    firstCallMs = performance.now() - started;
   }
   const scorer = await openScorer(wasm.models, wasm.sessions, manifest, imageBytes, 'wasm');
-  return { models: wasm.models, backend: 'wasm', reason: choice.reason + threadNote, threads, scorer };
+  return { models: wasm.models, backend: 'wasm', reason: choice.reason + threadNote, threads, firstCallMs, scorer };
 }
 
 async function releaseAll(sessions: Sessions) {

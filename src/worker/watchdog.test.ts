@@ -53,7 +53,7 @@ describe('watchdog', () => {
     w.heard(progress('unet.onnx', 20, 20), 1_000);
     expect(w.check(41_000)).toBeNull();
     expect(w.check(41_001)).toBe('the inference worker stopped answering (no reply for 40 s)');
-    w.heard({ type: 'ready', id: 2, backend: 'wasm', reason: '', threads: 1, loadMs: 1, scorer: { available: false, note: '' } }, 42_000);
+    w.heard({ type: 'ready', id: 2, backend: 'wasm', reason: '', threads: 1, loadMs: 1, firstCallMs: 0, scorer: { available: false, note: '' } }, 42_000);
     expect(w.check(52_001)).toMatch(/stopped answering/);
   });
 });
