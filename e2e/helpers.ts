@@ -119,7 +119,7 @@ export async function scheduleTicks(page: Page): Promise<number[]> {
 
 /**
  * Records, from the page's first script on, each phase the load progress shows (`data-phase`: download,
- * compile, time, start) with its text, in order; read it with `recordedLoadPhases` after the model loaded.
+ * compile, time) with its text, in order; read it with `recordedLoadPhases` after the model loaded.
  */
 export async function recordLoadPhases(page: Page): Promise<void> {
   await page.addInitScript(() => {

@@ -5,6 +5,12 @@
  */
 import { expect, test, type BrowserContext } from '@playwright/test';
 
+// The page and its worker each fetch manifest.json. A test can end on the first one's error while the
+// other is still inside a route handler, whose route.fetch then throws "Test ended": let those go.
+test.afterEach(async ({ context }) => {
+  await context.unrouteAll({ behavior: 'ignoreErrors' });
+});
+
 /** Serves manifest.json with `edit` applied. */
 async function editManifest(context: BrowserContext, edit: (m: Record<string, any>) => void) {
   await context.route('**/models/manifest.json', async (route) => {

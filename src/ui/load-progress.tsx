@@ -26,19 +26,17 @@ export function LoadProgress() {
   const files = Object.values(progress);
   const loaded = files.reduce((sum, f) => sum + f.loaded, 0);
   const total = files.reduce((sum, f) => sum + f.total, 0);
-  const downloading = total === 0 || loaded < total;
-  const text =
-    total === 0
+  // The worker names a phase only once every file is in. Until then it is the download, even when the
+  // bytes so far add up: the total grows as each file's first progress arrives.
+  const text = phase
+    ? phaseText(phase)
+    : total === 0
       ? 'Fetching the model manifest…'
-      : loaded < total
-        ? `Downloading the model and runtime · ${mb(loaded)} of ${mb(total)} MB`
-        : phase
-          ? phaseText(phase)
-          : 'Starting the runtime…';
+      : `Downloading the model and runtime · ${mb(loaded)} of ${mb(total)} MB`;
   return (
-    <div className="load-progress" data-testid="load-progress" data-phase={downloading ? 'download' : (phase?.step ?? 'start')}>
+    <div className="load-progress" data-testid="load-progress" data-phase={phase?.step ?? 'download'}>
       {/* After the download the bar has no measure of its own: indeterminate. */}
-      <progress aria-label={downloading ? 'Model and runtime download' : 'Preparing the model'} max={total || 1} value={total && downloading ? loaded : undefined} />
+      <progress aria-label={phase ? 'Preparing the model' : 'Model and runtime download'} max={total || 1} value={!phase && total ? loaded : undefined} />
       <span>{text}</span>
     </div>
   );
