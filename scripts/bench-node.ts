@@ -19,6 +19,7 @@ import { openModels, readModelsDir } from '../src/cli/node-models.ts';
 import { generate, type Models } from '../src/worker/pipeline.ts';
 import { timeModelCalls } from '../src/worker/timed-models.ts';
 import { measure, medianCounts, type Driver, type Plan } from './bench-protocol.ts';
+import type { WebGpuLayout } from '../src/worker/sessions.ts';
 import { loadWebGpuModels, type WebGpuModels } from './webgpu-node-models.ts';
 
 // BENCH_MODELS_DIR: the GPU bundle's models/ folder (scripts/gpu-bench.sh), where no checkout travels.
@@ -27,11 +28,14 @@ const PROMPT = 'cat face';
 const SEED = 1;
 
 const { values } = parseArgs({
-  options: { runtime: { type: 'string' }, threads: { type: 'string' }, plan: { type: 'string' } },
+  // --layout: JSEP's preferredLayout for the webgpu runtime (default: the page's, sessions.ts WEBGPU_LAYOUT)
+  options: { runtime: { type: 'string' }, threads: { type: 'string' }, plan: { type: 'string' }, layout: { type: 'string' } },
 });
 const runtime = values.runtime;
 if (runtime !== 'wasm' && runtime !== 'native' && runtime !== 'webgpu') throw new Error(`--runtime must be wasm, native or webgpu, got ${runtime}`);
 const threads = Number(values.threads);
+const layout = values.layout as WebGpuLayout | undefined;
+if (layout !== undefined && layout !== 'NCHW' && layout !== 'NHWC') throw new Error(`--layout must be NCHW or NHWC, got ${layout}`);
 const plan = JSON.parse(values.plan ?? '') as Plan;
 
 // Both packages re-export onnxruntime-common's API (one shared copy), so one type fits both. For webgpu,
@@ -58,7 +62,7 @@ const driver: Driver = {
   async load() {
     const start = performance.now();
     if (runtime === 'webgpu') {
-      webgpu = await loadWebGpuModels(MODELS_DIR);
+      webgpu = await loadWebGpuModels(MODELS_DIR, layout);
       models = webgpu.models;
       const loadMs = performance.now() - start;
       return { loadMs, backend: webgpu.backend, threads: 0, note: `onnxruntime-web ${ort.env.versions.web} (page build ort.min.mjs, JSEP) on Dawn (npm webgpu); ${webgpu.note}; Node ${process.version}` };

@@ -26,6 +26,9 @@ fi
 # come from the bundle's node_modules.
 node_modules/.bin/esbuild scripts/bench-node.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
   --external:webgpu --external:onnxruntime-web --external:onnxruntime-node --outfile="$BUNDLE/page-bench.mjs"
+# The op census with GPU time per kernel (scripts/webgpu-census.ts --profile), for profile-run.sh.
+node_modules/.bin/esbuild scripts/webgpu-census.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
+  --external:webgpu --external:onnxruntime-web --external:onnxruntime-node --outfile="$BUNDLE/census.mjs"
 cp scripts/ort-jsep-register.mjs scripts/ort-jsep-hooks.mjs "$BUNDLE/"
 cp public/models/tokenizer.json "$BUNDLE/models/" # the page's loader reads it too (the shared bench does not)
 cat >"$BUNDLE/page-run.sh" <<'RUN'
@@ -47,6 +50,46 @@ BENCH_MODELS_DIR=models timeout -k 5 "${PAGE_LIMIT:-150}" ./node --expose-gc --i
 RC=$?
 echo "page-bench exit $RC; result: $(tail -c 600 "$OUT/page-bench.json")"
 exit $RC
+RUN
+cat >"$BUNDLE/profile-run.sh" <<'RUN'
+#!/bin/bash
+# JSEP's two layouts on the GPU, standalone (sets up what run.sh would: the Vulkan loader, node, the .wasm):
+#   1. the op census with GPU time per kernel (timestamp queries) for one uncaptured U-Net b2 call, NHWC and NCHW
+#   2. the page's pipeline (page-bench.mjs, graph capture) in each layout
+# Writes $OUT/census-{NHWC,NCHW}.log and $OUT/page-{NHWC,NCHW}.json/.log.
+OUT=${OUT:-/tmp/gpu-bench-out}
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 1
+cd "$(dirname "$0")" || exit 1
+if [ "$(id -u)" = 0 ] && [ -z "${SKIP_SYSTEM:-}" ]; then
+  for f in gl/*.deb; do dpkg -x "$f" /; done
+  [ -d /usr/local/nvidia/lib64 ] && printf '/usr/local/nvidia/lib64\n/usr/local/nvidia/lib\n' > /etc/ld.so.conf.d/zz-gpu-bench-nvidia.conf
+  ldconfig
+fi
+export LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+if [ -z "${VK_DRIVER_FILES:-}" ] && [ -z "${VK_ICD_FILENAMES:-}" ]; then
+  for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+    if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; break; fi
+  done
+fi
+find . -name '*.xz' | while read -r f; do
+  [ -s "${f%.xz}" ] && [ "${f%.xz}" -nt "$f" ] && continue
+  if command -v xz >/dev/null; then xz -dc "$f" > "${f%.xz}.part"
+  else python3 -c 'import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"), 1 << 20)' "$f" "${f%.xz}.part"; fi
+  mv -f "${f%.xz}.part" "${f%.xz}"
+done
+chmod +x node
+for L in NHWC NCHW; do
+  BENCH_MODELS_DIR=models timeout -k 5 "${CENSUS_LIMIT:-60}" ./node --import ./ort-jsep-register.mjs census.mjs \
+    --layout=$L --profile="${PROFILE_CALLS:-20}" > "$OUT/census-$L.log" 2>&1
+  echo "census $L exit $?"; grep -A12 'GPU time per call' "$OUT/census-$L.log"; grep 'per call:\|max |' "$OUT/census-$L.log"
+done
+PLAN=${PLAN:-'{"calls":30,"runs":6,"steps":[20],"extraRuns":0}'}
+for L in NHWC NCHW; do
+  BENCH_MODELS_DIR=models timeout -k 5 "${PAGE_LIMIT:-60}" ./node --expose-gc --import ./ort-jsep-register.mjs page-bench.mjs \
+    --runtime=webgpu --threads=1 --layout=$L --plan="$PLAN" > "$OUT/page-$L.json" 2> "$OUT/page-$L.log"
+  echo "page $L exit $?"; tail -n 4 "$OUT/page-$L.log"
+  python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(sys.argv[2], {k: round(d[k]["median"], 2) for k in ("unetBatch1", "unetBatch2", "textBatch2", "otherPerStep")}, "gen", {k: round(v["median"], 1) for k, v in d["endToEnd"].items()}, d.get("gpu"), d["load"]["note"][-160:])' "$OUT/page-$L.json" $L
+done
 RUN
 cat <<CALL
 

@@ -3,6 +3,8 @@
  * and how far its output is from the same build's WASM EP on the same inputs. Quicker than the
  * webgpu-node bench row (one model, two calls) for checking an export's dispatch count:
  *   node --import tsx --import ./scripts/ort-jsep-register.mjs scripts/webgpu-census.ts [unet.onnx] [--batch=2] [--layout=NHWC|NCHW]
+ *        [--profile=N]   # + GPU time per kernel over N more calls (WebGPU timestamp queries, where the adapter has them)
+ * BENCH_MODELS_DIR names the models folder (default public/models; the GPU bundle's is models/).
  * (On this machine set the SwiftShader environment as scripts/dawn-node.ts softwareVulkanEnv says;
  * scripts/webgpu-census.sh does.)
  */
@@ -13,11 +15,17 @@ import { parseArgs } from 'node:util';
 import { countersSince, installDawn } from './dawn-node.ts';
 
 const { values, positionals } = parseArgs({
-  options: { batch: { type: 'string', default: '2' }, layout: { type: 'string', default: 'NHWC' } },
+  options: {
+    batch: { type: 'string', default: '2' },
+    layout: { type: 'string', default: 'NHWC' },
+    profile: { type: 'string', default: '0' },
+  },
   allowPositionals: true,
 });
-const file = positionals[0] ?? 'public/models/unet.onnx';
+const MODELS_DIR = process.env.BENCH_MODELS_DIR ?? 'public/models';
+const file = positionals[0] ?? `${MODELS_DIR}/unet.onnx`;
 const batch = Number(values.batch);
+const profileCalls = Number(values.profile);
 
 const { counters, adapter } = await installDawn();
 // Shader name per pipeline, current pipeline per pass: each dispatch is booked to the shader it runs.
@@ -47,7 +55,7 @@ ort.env.wasm.wasmPaths = `${pathToFileURL(resolve('node_modules/onnxruntime-web/
 ort.env.logLevel = 'error';
 ort.env.webgpu.adapter = (await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }))!;
 
-const manifest = JSON.parse(readFileSync('public/models/manifest.json', 'utf8'));
+const manifest = JSON.parse(readFileSync(`${MODELS_DIR}/manifest.json`, 'utf8'));
 const R = manifest.resolution;
 const L = manifest.tokenizer.max_length;
 const D = manifest.unet.inputs[2].shape[2];
@@ -62,6 +70,23 @@ const feeds = () => ({
   timestep: new ort.Tensor('float32', new Float32Array(batch).fill(500), [batch]),
   encoder_hidden_states: new ort.Tensor('float32', context, [batch, L, D]),
 });
+// GPU time per kernel (onnxruntime's JSEP profiling: a timestamp query around each kernel), by op type.
+const kernelNs = new Map<string, { ns: number; n: number }>();
+let profiling = false;
+if (profileCalls > 0) {
+  ort.env.webgpu.profiling = {
+    mode: 'default',
+    ondata(d) {
+      if (!profiling) return;
+      const key = `${d.kernelType} ${d.programName}`;
+      const e = kernelNs.get(key) ?? { ns: 0, n: 0 };
+      e.ns += d.endTime - d.startTime;
+      e.n += 1;
+      kernelNs.set(key, e);
+    },
+  };
+}
+const wallMs: number[] = [];
 const run = async (ep: 'webgpu' | 'wasm') => {
   // JSEP's preferredLayout: NHWC (its default) runs Conv and InstanceNormalization channels-last, with Transposes around them.
   const provider = ep === 'webgpu' ? { name: ep, preferredLayout: values.layout as 'NCHW' | 'NHWC' } : ep;
@@ -72,6 +97,16 @@ const run = async (ep: 'webgpu' | 'wasm') => {
   const v = (await session.run(feeds())).v;
   const counts = countersSince(before, counters);
   const data = new Float32Array((await v.getData()) as Float32Array);
+  if (ep === 'webgpu' && profileCalls > 0) {
+    profiling = true;
+    for (let i = 0; i < profileCalls; i++) {
+      const t0 = performance.now();
+      const out = (await session.run(feeds())).v;
+      await out.getData();
+      wallMs.push(performance.now() - t0);
+    }
+    profiling = false;
+  }
   await session.release();
   return { counts, data };
 };
@@ -86,4 +121,17 @@ console.log(`per call: ${gpu.counts.dispatch} dispatches, ${gpu.counts.bindGroup
 console.log(`max |WebGPU - WASM| of v: ${maxAbs.toExponential(2)}`);
 console.log('dispatches by shader:');
 for (const [name, n] of shaders) console.log(`  ${String(n).padStart(4)}  ${name}`);
+if (profileCalls > 0) {
+  const rows = [...kernelNs].sort((a, b) => b[1].ns - a[1].ns);
+  const totalMs = rows.reduce((t, [, e]) => t + e.ns, 0) / 1e6 / profileCalls;
+  const median = [...wallMs].sort((a, b) => a - b)[Math.floor(wallMs.length / 2)];
+  if (rows.length === 0) console.log(`GPU time per kernel: none reported (no timestamp-query on this adapter?)`);
+  else {
+    console.log(`GPU time per call (sum of kernels, ${profileCalls} profiled calls): ${totalMs.toFixed(3)} ms; wall per profiled call, median: ${median.toFixed(2)} ms`);
+    console.log('GPU time by kernel (ms per call, kernels per call):');
+    for (const [name, e] of rows.slice(0, 30)) {
+      console.log(`  ${(e.ns / 1e6 / profileCalls).toFixed(3).padStart(8)}  ${String(e.n / profileCalls).padStart(5)}  ${name}`);
+    }
+  }
+}
 process.exit(0);

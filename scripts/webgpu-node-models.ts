@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Models } from '../src/worker/pipeline.ts';
+import type { WebGpuLayout } from '../src/worker/sessions.ts';
 import { countersSince, installDawn, type GpuCounters } from './dawn-node.ts';
 
 /** WebGPU API calls of one U-Net call. */
@@ -29,7 +30,7 @@ export interface WebGpuModels {
 }
 
 /** Loads `modelsDir` through sessions.ts on Dawn; throws if the worker code ends up on anything but WebGPU. */
-export async function loadWebGpuModels(modelsDir: string): Promise<WebGpuModels> {
+export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout): Promise<WebGpuModels> {
   const { counters, adapter } = await installDawn();
   serveFileUrls();
   const server = await serveFolder(modelsDir);
@@ -43,6 +44,7 @@ export async function loadWebGpuModels(modelsDir: string): Promise<WebGpuModels>
       threads: 1,
       onProgress() {},
       captureOnSoftware: true, // this harness runs on SwiftShader too: check capture there as well
+      webgpuLayout: layout,
     });
     if (loaded.backend !== 'webgpu') throw new Error(`the worker's loader fell back to ${loaded.backend}: ${loaded.reason}`);
     const unetCalls: UnetCallCounts[] = [];

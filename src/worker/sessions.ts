@@ -34,7 +34,12 @@ export interface LoadOptions {
    * check capture on SwiftShader turn it on.
    */
   captureOnSoftware?: boolean;
+  /** JSEP's memory layout for Conv and normalisation kernels on WebGPU (default WEBGPU_LAYOUT). */
+  webgpuLayout?: WebGpuLayout;
 }
+
+/** JSEP's preferredLayout: NHWC runs Conv channels-last with Transposes around it; NCHW runs it in place. */
+export type WebGpuLayout = 'NCHW' | 'NHWC';
 
 /** Loaded models and how they run. */
 export interface LoadedModels {
@@ -58,6 +63,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   // The adapter request needs no file either: during the download too.
   const choosing = chooseBackend(options.backend);
   const phase = (p: LoadPhase) => options.onPhase?.(p);
+  const layout = options.webgpuLayout ?? WEBGPU_LAYOUT;
   const base = options.modelBase;
   const cache = await openModelCache();
   const manifest = parseManifest(await fetchManifestJson(base, cache));
@@ -96,7 +102,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
     const started = performance.now();
     let sessions: Sessions | null = null;
     try {
-      sessions = await createSessions(manifest, textBytes, unetBytes, 'webgpu');
+      sessions = await createSessions(manifest, textBytes, unetBytes, 'webgpu', layout);
     } catch (err) {
       choice.reason = `WebGPU session failed: ${messageOf(err)}`;
     }
@@ -107,7 +113,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
         await testRun(models);
         const capture = choice.software && !options.captureOnSoftware
           ? 'graph capture off: software adapter'
-          : await openCapture(manifest, unetBytes, sessions, models);
+          : await openCapture(manifest, unetBytes, sessions, models, layout);
         reason = `${choice.reason}; ${capture}`;
         firstCallMs = performance.now() - started;
       } catch (err) {
@@ -146,7 +152,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
         }
       }
       if (sessions) {
-        return { models, backend: 'webgpu', reason, threads: 0, firstCallMs, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu') };
+        return { models, backend: 'webgpu', reason, threads: 0, firstCallMs, scorer: await openScorer(models, sessions, manifest, imageBytes, 'webgpu', layout) };
       }
     }
   }
@@ -190,12 +196,13 @@ async function openScorer(
   manifest: Manifest,
   bytes: Uint8Array | string | null,
   backend: Backend,
+  layout: WebGpuLayout = WEBGPU_LAYOUT,
 ): Promise<LoadedModels['scorer']> {
   const spec = manifest.image_encoder;
   if (!spec || bytes === null) return { available: false, note: 'this model ships no image encoder' };
   if (typeof bytes === 'string') return { available: false, note: `match score off: ${bytes}` };
   try {
-    const session = await createSession(spec, bytes, sessionOptions(backend));
+    const session = await createSession(spec, bytes, sessionOptions(backend, layout));
     models.scorer = scorerOf(manifest, spec, sessions, session);
     // One call on zeros now, so a backend that cannot run it is found here rather than mid-generation.
     const e = await models.scorer.embedImage(new Float32Array(manifest.channels * manifest.resolution ** 2), 1);
@@ -255,12 +262,12 @@ interface Sessions {
  * uncaptured session; on any failure the page keeps the uncaptured session. Returns the note for the
  * backend badge.
  */
-async function openCapture(manifest: Manifest, bytes: Uint8Array, sessions: Sessions, models: Models): Promise<string> {
+async function openCapture(manifest: Manifest, bytes: Uint8Array, sessions: Sessions, models: Models, layout: WebGpuLayout): Promise<string> {
   const { length: L, width: D } = contextShape(manifest);
   const dims: UnetDims = { C: manifest.channels, R: manifest.resolution, L, D };
   let captured: CapturedUnet | null = null;
   try {
-    captured = await createCapturedUnet(bytes, dims, sessionOptions('webgpu'));
+    captured = await createCapturedUnet(bytes, dims, sessionOptions('webgpu', layout));
     const cap = captured;
     const queued: CapturedUnet = { run: (s, t, c) => exclusive(() => cap.run(s, t, c)), release: () => cap.release() };
     const why = await checkCapture(queued, (s, t, c) => models.unet(s, t, c, 2), dims);
@@ -274,17 +281,21 @@ async function openCapture(manifest: Manifest, bytes: Uint8Array, sessions: Sess
 }
 
 /**
- * WebGPU runs NCHW: JSEP's default NHWC layout wraps every Conv and InstanceNormalization in
- * Transposes, ~180 of the U-Net's 682 GPU kernels per call (scripts/webgpu-census.sh; a real GPU
- * pays per kernel, not per FLOP: docs/benchmark.md).
+ * WebGPU runs NHWC (JSEP's default), although it wraps every Conv and InstanceNormalization in
+ * Transposes (502 kernels per U-Net call against NCHW's 322): JSEP's NCHW Conv kernel is the slower one.
+ * Measured on an H200 (scripts/gpu-bench.sh, profile-run.sh; docs/benchmark.md): GPU time of the 28
+ * Convs 6.6 ms NHWC against 14.0 ms NCHW, captured guided step 6.0 against 16.7 ms, 20-step generation
+ * 241 against 476 ms; on SwiftShader too, 10.9 against 15.9 s per call.
  */
-const sessionOptions = (backend: Backend): ort.InferenceSession.SessionOptions => ({
-  executionProviders: [backend === 'webgpu' ? { name: 'webgpu', preferredLayout: 'NCHW' } : backend],
+export const WEBGPU_LAYOUT: WebGpuLayout = 'NHWC';
+
+const sessionOptions = (backend: Backend, layout: WebGpuLayout = WEBGPU_LAYOUT): ort.InferenceSession.SessionOptions => ({
+  executionProviders: [backend === 'webgpu' ? { name: 'webgpu', preferredLayout: layout } : backend],
   graphOptimizationLevel: 'all',
 });
 
-async function createSessions(manifest: Manifest, textBytes: Uint8Array, unetBytes: Uint8Array, backend: Backend): Promise<Sessions> {
-  const options = sessionOptions(backend);
+async function createSessions(manifest: Manifest, textBytes: Uint8Array, unetBytes: Uint8Array, backend: Backend, layout?: WebGpuLayout): Promise<Sessions> {
+  const options = sessionOptions(backend, layout);
   const textEncoder = await createSession(manifest.text_encoder, textBytes, options);
   try {
     const unet = await createSession(manifest.unet, unetBytes, options);
