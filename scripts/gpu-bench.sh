@@ -55,8 +55,8 @@ cat >"$BUNDLE/profile-run.sh" <<'RUN'
 #!/bin/bash
 # JSEP's two layouts on the GPU, standalone (sets up what run.sh would: the Vulkan loader, node, the .wasm):
 #   1. the op census with GPU time per kernel (timestamp queries) for one uncaptured U-Net b2 call, NHWC and NCHW
-#   2. the page's pipeline (page-bench.mjs, graph capture) in each layout
-# Writes $OUT/census-{NHWC,NCHW}.log and $OUT/page-{NHWC,NCHW}.json/.log.
+#   2. the page's pipeline (page-bench.mjs, graph capture) in each layout, then on WASM with every core
+# Writes $OUT/census-{NHWC,NCHW}.log and $OUT/page-{NHWC,NCHW,wasm}.json/.log.
 OUT=${OUT:-/tmp/gpu-bench-out}
 mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 1
 cd "$(dirname "$0")" || exit 1
@@ -84,9 +84,11 @@ for L in NHWC NCHW; do
   echo "census $L exit $?"; grep -A12 'GPU time per call' "$OUT/census-$L.log"; grep 'per call:\|max |' "$OUT/census-$L.log"
 done
 PLAN=${PLAN:-'{"calls":30,"runs":6,"steps":[20],"extraRuns":0}'}
-for L in NHWC NCHW; do
-  BENCH_MODELS_DIR=models timeout -k 5 "${PAGE_LIMIT:-60}" ./node --expose-gc --import ./ort-jsep-register.mjs page-bench.mjs \
-    --runtime=webgpu --threads=1 --layout=$L --plan="$PLAN" > "$OUT/page-$L.json" 2> "$OUT/page-$L.log"
+# the same pipeline on WASM with every core (onnxruntime-web's Node build, no hook): the reference, same run
+for L in ${LAYOUTS:-NHWC NCHW} wasm; do
+  if [ "$L" = wasm ]; then RT=(--runtime=wasm --threads="$(nproc)"); HOOK=(); else RT=(--runtime=webgpu --threads=1 --layout=$L); HOOK=(--import ./ort-jsep-register.mjs); fi
+  BENCH_MODELS_DIR=models timeout -k 5 "${PAGE_LIMIT:-60}" ./node --expose-gc "${HOOK[@]}" page-bench.mjs \
+    "${RT[@]}" --plan="$PLAN" > "$OUT/page-$L.json" 2> "$OUT/page-$L.log"
   echo "page $L exit $?"; tail -n 4 "$OUT/page-$L.log"
   python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(sys.argv[2], {k: round(d[k]["median"], 2) for k in ("unetBatch1", "unetBatch2", "textBatch2", "otherPerStep")}, "gen", {k: round(v["median"], 1) for k, v in d["endToEnd"].items()}, d.get("gpu"), d["load"]["note"][-160:])' "$OUT/page-$L.json" $L
 done
