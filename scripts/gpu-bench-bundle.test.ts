@@ -1,6 +1,7 @@
 /**
  * The GPU session's page benchmark is scripts/bench-node.ts bundled by esbuild into one file that runs
- * with only the GPU bundle's node_modules (onnxruntime-web, webgpu) beside it (scripts/gpu-bench.sh).
+ * with only the GPU bundle's node_modules (onnxruntime-web, webgpu) beside it (scripts/gpu-bench.sh); so
+ * are the op census with GPU time per kernel and the GPU-resident sampler experiment.
  * A lent GPU session is rare and short: an import that only Vite or tsx can resolve, or a new package
  * the bundle lacks, must fail here rather than there.
  */
@@ -12,9 +13,9 @@ import { describe, expect, it } from 'vitest';
 const EXTERNAL = ['webgpu', 'onnxruntime-web', 'onnxruntime-node'];
 
 describe('the GPU bundle page benchmark (scripts/gpu-bench.sh)', () => {
-  it('bundles into one file whose only imports are node built-ins and the bundle-provided packages', async () => {
+  it.each(['scripts/bench-node.ts', 'scripts/webgpu-census.ts', 'scripts/gpu-resident-bench.ts'])('%s bundles into one file whose only imports are node built-ins and the bundle-provided packages', async (entry) => {
     const result = await build({
-      entryPoints: ['scripts/bench-node.ts'],
+      entryPoints: [entry],
       bundle: true,
       platform: 'node',
       format: 'esm',
