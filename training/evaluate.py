@@ -5,8 +5,8 @@
       --grid public/models/samples-grid.png
   # prompt fidelity only, per phrasing, few concepts, on a busy CPU; the judge scores the kept images later:
   nice -n 10 /usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --preset quick \
-      --concepts 8 --seeds 1 --parts fidelity --out training/metrics-cpu-phrasings.json --save-images p.npz
-  /usr/bin/python3 training/evaluate.py judge --metrics training/metrics-cpu-phrasings.json --images p.npz
+      --concepts 8 --seeds 1 --parts fidelity --out /tmp/phrasings.json --save-images p.npz
+  /usr/bin/python3 training/evaluate.py judge --metrics /tmp/phrasings.json --images p.npz
   # the same measurements on a subset, on this repo's CPU machine (~10 min):
   /usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --preset quick --out /tmp/quick.json
   # merge the measurements into manifest.json and write MODEL_CARD.md:

@@ -284,9 +284,11 @@ minutes, far too few for 2,507 classes. Until then the judge columns below read 
     ph = met if met.get("phrasings") else (json.loads(Path(phrasings_path).read_text("utf-8")) if phrasings_path else None)
     if ph and ph.get("phrasings"):
         pf = ph["prompt_fidelity"]
+        full = ph.get("preset") == "full"
         where = ("the full measurement above" if ph is met else
-                 f"a reduced run on {ph['device']} ({pf['concepts']} concepts x {pf['seeds']} seed, {ph['sampler']}; "
-                 f"`{Path(phrasings_path).as_posix()}`), so each number moves in steps of {1 / pf['images']:.1%}")
+                 f"{'a full-size' if full else 'a reduced'} run on {ph['device']} ({pf['concepts']} concepts x "
+                 f"{pf['seeds']} seed{'s' if pf['seeds'] != 1 else ''}, {ph['sampler']}; `{Path(phrasings_path).as_posix()}`)"
+                 + ("" if full else f", so each number moves in steps of {1 / pf['images']:.1%}"))
         out.append(f"""### Prompt fidelity per phrasing (none of them is produced by any caption template or framing list)
 From {where}. The judge column is the independent classifier's verdict on the same images.
 
