@@ -51,6 +51,26 @@ test('text typed just before a reload is still there after it', async ({ page })
   await expect(page.getByLabel('Negative prompt')).toHaveValue('blurry');
 });
 
+test('text typed while the address cannot keep up is still there after a reload, and a link still opens its own settings', async ({ page }) => {
+  await page.goto('./?backend=wasm&autorun=0');
+  await page.getByLabel('Prompt', { exact: true }).fill('before');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('prompt=before');
+  // The hash write has not landed when the reload begins (coalesced, or dropped over the browser's budget).
+  await page.evaluate(() => {
+    history.replaceState = () => {};
+  });
+  await page.getByLabel('Prompt', { exact: true }).fill('typed just now');
+  await page.getByLabel('Negative prompt').fill('blurry');
+  await page.reload();
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('typed just now');
+  await expect(page.getByLabel('Negative prompt')).toHaveValue('blurry');
+  await expect.poll(() => page.evaluate(() => location.hash)).toContain('prompt=typed%20just%20now'); // the address says so too
+  // Opening a link in the same tab is not a reload: the link's settings, not the tab's last ones.
+  await page.goto('./?backend=wasm&autorun=0&from=link#prompt=from%20a%20link');
+  await expect(page.getByLabel('Prompt', { exact: true })).toHaveValue('from a link');
+  await expect(page.getByLabel('Negative prompt')).toHaveValue('');
+});
+
 test('out-of-range numbers typed into Seed and Steps say why, and the run uses the value shown', async ({ page }) => {
   await page.goto('./?backend=wasm&autorun=0#steps=2');
   await waitForModel(page);

@@ -14,7 +14,7 @@ import { compareParamsOf } from './state/compare-slice.ts';
 import { forkOf } from './state/fork-slice.ts';
 import type { GenerationParams } from './state/generation-slice.ts';
 import { applyUrlState, selectUrlState, useStore, type StoreState } from './state/store.ts';
-import { parseUrlState, serializeUrlState, type UrlKey, type UrlState } from './state/url-state.ts';
+import { openingHash, parseUrlState, serializeUrlState, type UrlKey, type UrlState } from './state/url-state.ts';
 import { backendFromQuery, InferenceClient, type GenerateOptions, limitsFromQuery, threadsFromQuery } from './worker/client.ts';
 import type { PredictInput } from './worker/predict.ts';
 import { fetchManifestJson, openModelCache } from './worker/model-files.ts';
@@ -32,7 +32,10 @@ let opening: { present: UrlKey[]; state: UrlState } = { present: [], state: sele
 
 /** Reads the hash, loads manifest and models, and keeps the hash in sync. Call once. */
 export function startApp(): void {
-  const parsed = parseUrlState(location.hash);
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  const hash = openingHash(location.hash, navigation?.type, readDraft());
+  if (hash !== location.hash) history.replaceState(history.state, '', hash);
+  const parsed = parseUrlState(hash);
   applyUrlState(parsed.values);
   useStore.getState().setUrlProblems(parsed.problems);
   opening = { present: parsed.present, state: selectUrlState(useStore.getState()) };
@@ -48,6 +51,25 @@ export function startApp(): void {
     if (useStore.getState().loadStatus === 'ready') void rebuildForwardRun();
   });
   if (autorunFromQuery(location.search)) void autoRun(settled, parsed.present.length > 0);
+}
+
+/** sessionStorage key of this tab's latest settings (the hash's text), written on every edit. */
+const DRAFT_KEY = 'playground:settings-hash';
+
+function readDraft(): string | null {
+  try {
+    return sessionStorage.getItem(DRAFT_KEY);
+  } catch {
+    return null; // storage off: the hash alone
+  }
+}
+
+function writeDraft(text: string) {
+  try {
+    sessionStorage.setItem(DRAFT_KEY, text);
+  } catch {
+    // storage off or full: the hash alone
+  }
 }
 
 /** `?autorun=0` opens the page without generating anything by itself. */
@@ -308,15 +330,17 @@ function onWorkerEvent(event: WorkerEvent) {
 }
 
 /**
- * Mirrors the store into the hash on every edit, so a reload right after typing keeps the text.
+ * Mirrors the store into the hash on every edit, so the address is always a link to what is shown.
  * Browsers limit history updates (Chrome ignores more than 200 per 10 s; Safari throws past 100 per
  * 30 s), so writes closer than MIN_WRITE_MS are coalesced into one at the end of that interval, and
- * whatever is pending is written at once when the page is hidden or left.
+ * whatever is pending is written at once when the page is hidden or left. A reload can begin before
+ * that, so every edit also goes to sessionStorage at once, which a reload opens with (openingHash).
  */
 function syncHash() {
   const MIN_WRITE_MS = 100;
   let written = serializeUrlState(selectUrlState(useStore.getState()));
   let wanted = written;
+  writeDraft(wanted);
   let lastWrite = -Infinity;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const write = () => {
@@ -332,7 +356,9 @@ function syncHash() {
     }
   };
   useStore.subscribe((state) => {
-    wanted = serializeUrlState(selectUrlState(state));
+    const next = serializeUrlState(selectUrlState(state));
+    if (next !== wanted) writeDraft(next);
+    wanted = next;
     if (wanted === written || timer !== undefined) return;
     const wait = lastWrite + MIN_WRITE_MS - performance.now();
     if (wait <= 0) write();

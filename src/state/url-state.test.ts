@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultUrlState, parseUrlState, serializeUrlState, type UrlState } from './url-state.ts';
+import { defaultUrlState, openingHash, parseUrlState, serializeUrlState, type UrlState } from './url-state.ts';
 import { decodeMask, encodeMask } from '../diffusion/mask-codec.ts';
 import { keepAllMask, paintStroke } from '../diffusion/mask-paint.ts';
 
@@ -163,5 +163,19 @@ describe('url-state', () => {
 
   it('keeps floats to the 3 decimals the writer keeps, and reads -0 as 0', () => {
     expect(parseUrlState('#guidance=4.123456&t=-0').values).toMatchObject({ guidance: 4.123, t: 0 });
+  });
+});
+
+describe('openingHash', () => {
+  it('a reload opens with the tab\'s latest settings, even when the hash had not caught up', () => {
+    expect(openingHash('#prompt=first', 'reload', 'prompt=typed%20just%20now&neg=blurry')).toBe('#prompt=typed%20just%20now&neg=blurry');
+  });
+  it('a link, a new tab or back/forward opens what the URL says', () => {
+    for (const type of ['navigate', 'back_forward', 'prerender', undefined]) {
+      expect(openingHash('#prompt=from%20link', type, 'prompt=old%20draft')).toBe('#prompt=from%20link');
+    }
+  });
+  it('a reload with nothing stored (storage off, or a first visit) uses the URL', () => {
+    expect(openingHash('#steps=5', 'reload', null)).toBe('#steps=5');
   });
 });

@@ -307,3 +307,13 @@ function formatValue(field: UrlField, value: unknown): string {
   // Floats: at most 3 decimals, no trailing zeros ("4", "7.5"), so links stay short and stable.
   return String(field.type === 'float' ? roundFloat(n) : n);
 }
+
+/**
+ * The hash to open with. On a reload, this tab's latest settings (`draft`, from sessionStorage): the
+ * hash itself is written at most every 100 ms (syncHash in controller.ts), and a reload starts from the
+ * URL as it was when the reload began, so text typed just before it could be lost. Any other
+ * navigation (a link, a new tab, back/forward) opens what its URL says.
+ */
+export function openingHash(hash: string, navigationType: string | undefined, draft: string | null): string {
+  return navigationType === 'reload' && draft !== null ? `#${draft}` : hash;
+}
