@@ -10,7 +10,8 @@
  * Timings on those mean nothing; counts and outputs match a real GPU's (../shared/gpu-bench/README.md).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** Calls on the WebGPU API since the process started; diff two snapshots for one model call. */
 export interface GpuCounters {
@@ -124,4 +125,18 @@ export function countersSince(before: GpuCounters, after: GpuCounters): GpuCount
   const out = { ...after };
   for (const key of Object.keys(out) as (keyof GpuCounters)[]) out[key] -= before[key];
   return out;
+}
+
+/**
+ * onnxruntime-web for a script on Dawn (after installDawn; `onnxruntime-web` resolves to the page's JSEP
+ * build or, with ORT_BUILD=webgpu, the native EP's: scripts/ort-jsep-register.mjs): one WASM thread, the
+ * package's .wasm files, errors only, and WebGPU on the adapter `options` asks for.
+ */
+export async function openOrtOnDawn(options?: GPURequestAdapterOptions): Promise<typeof import('onnxruntime-web')> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmPaths = `${pathToFileURL(resolve('node_modules/onnxruntime-web/dist')).href}/`;
+  ort.env.logLevel = 'error';
+  ort.env.webgpu.adapter = (await navigator.gpu.requestAdapter(options))!;
+  return ort;
 }

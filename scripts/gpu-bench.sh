@@ -34,6 +34,15 @@ for pair in webgpu-census.ts:census.mjs gpu-resident-bench.ts:gpu-resident.mjs; 
 done
 cp scripts/ort-jsep-register.mjs scripts/ort-jsep-hooks.mjs "$BUNDLE/"
 cp public/models/tokenizer.json "$BUNDLE/models/" # the page's loader reads it too (the shared bench does not)
+# Sourced by page-run.sh and profile-run.sh: the NVIDIA libraries and the Vulkan ICD, as run.sh finds them.
+cat >"$BUNDLE/gpu-env.sh" <<'RUN'
+export LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+if [ -z "${VK_DRIVER_FILES:-}" ] && [ -z "${VK_ICD_FILENAMES:-}" ]; then
+  for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
+    if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; break; fi
+  done
+fi
+RUN
 cat >"$BUNDLE/page-run.sh" <<'RUN'
 #!/bin/bash
 # After run.sh (which unpacked node and the .wasm files and installed the Vulkan loader): the page's own
@@ -41,12 +50,7 @@ cat >"$BUNDLE/page-run.sh" <<'RUN'
 OUT=${OUT:-/tmp/gpu-bench-out}
 mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 1
 cd "$(dirname "$0")" || exit 1
-export LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-if [ -z "${VK_DRIVER_FILES:-}" ] && [ -z "${VK_ICD_FILENAMES:-}" ]; then
-  for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
-    if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; break; fi
-  done
-fi
+. ./gpu-env.sh
 PLAN=${PLAN:-'{"calls":30,"runs":10,"steps":[20],"extraRuns":0}'}
 BENCH_MODELS_DIR=models timeout -k 5 "${PAGE_LIMIT:-150}" ./node --expose-gc --import ./ort-jsep-register.mjs page-bench.mjs \
   --runtime=webgpu --threads=1 --plan="$PLAN" >"$OUT/page-bench.json" 2> >(tee "$OUT/page-bench.log" >&2)
@@ -69,12 +73,7 @@ if [ "$(id -u)" = 0 ] && [ -z "${SKIP_SYSTEM:-}" ]; then
   [ -d /usr/local/nvidia/lib64 ] && printf '/usr/local/nvidia/lib64\n/usr/local/nvidia/lib\n' > /etc/ld.so.conf.d/zz-gpu-bench-nvidia.conf
   ldconfig
 fi
-export LD_LIBRARY_PATH=/usr/local/nvidia/lib64:/usr/local/nvidia/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-if [ -z "${VK_DRIVER_FILES:-}" ] && [ -z "${VK_ICD_FILENAMES:-}" ]; then
-  for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json; do
-    if [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; break; fi
-  done
-fi
+. ./gpu-env.sh
 find . -name '*.xz' | while read -r f; do
   [ -s "${f%.xz}" ] && [ "${f%.xz}" -nt "$f" ] && continue
   if command -v xz >/dev/null; then xz -dc "$f" > "${f%.xz}.part"

@@ -16,15 +16,13 @@
  * (here on SwiftShader: bash scripts/webgpu-census.sh's environment; in the GPU bundle: gpu-resident.mjs)
  * DDIM with eta 0, trailing spacing, x0 clipped: the page's defaults. BENCH_MODELS_DIR as in bench-node.ts.
  */
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openModels, readModelFile, readModelsDir } from '../src/cli/node-models.ts';
 import { createRng } from '../src/diffusion/rng.ts';
 import { samplingPoints } from '../src/diffusion/spacing.ts';
 import { contextShape } from '../src/model/manifest.ts';
 import { generate, type StepFrame } from '../src/worker/pipeline.ts';
-import { installDawn } from './dawn-node.ts';
+import { installDawn, openOrtOnDawn } from './dawn-node.ts';
 
 const { values } = parseArgs({
   options: {
@@ -44,11 +42,7 @@ const SEED = Number(values.seed);
 const MODELS_DIR = process.env.BENCH_MODELS_DIR ?? 'public/models';
 
 const { adapter } = await installDawn();
-const ort = await import('onnxruntime-web');
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.wasmPaths = `${pathToFileURL(resolve('node_modules/onnxruntime-web/dist')).href}/`;
-ort.env.logLevel = 'error';
-ort.env.webgpu.adapter = (await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }))!;
+const ort = await openOrtOnDawn({ powerPreference: 'high-performance' });
 
 const { manifest, tokenizer } = readModelsDir(MODELS_DIR);
 const { length: L, width: D } = contextShape(manifest);

@@ -9,10 +9,8 @@
  * scripts/webgpu-census.sh does.)
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { countersSince, installDawn } from './dawn-node.ts';
+import { countersSince, installDawn, openOrtOnDawn } from './dawn-node.ts';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -49,11 +47,7 @@ GPUComputePassEncoder.prototype.dispatchWorkgroups = function (this: GPUComputeP
   return dispatch.apply(this, a);
 };
 
-const ort = await import('onnxruntime-web');
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.wasmPaths = `${pathToFileURL(resolve('node_modules/onnxruntime-web/dist')).href}/`;
-ort.env.logLevel = 'error';
-ort.env.webgpu.adapter = (await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }))!;
+const ort = await openOrtOnDawn({ powerPreference: 'high-performance' });
 
 const manifest = JSON.parse(readFileSync(`${MODELS_DIR}/manifest.json`, 'utf8'));
 const R = manifest.resolution;

@@ -5,16 +5,10 @@
  * (SwiftShader environment as scripts/webgpu-census.sh sets it.)
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { installDawn } from './dawn-node.ts';
+import { installDawn, openOrtOnDawn } from './dawn-node.ts';
 
 await installDawn();
-const ort = await import('onnxruntime-web');
-ort.env.wasm.numThreads = 1;
-ort.env.wasm.wasmPaths = `${pathToFileURL(resolve('node_modules/onnxruntime-web/dist')).href}/`;
-ort.env.logLevel = 'error';
-ort.env.webgpu.adapter = (await navigator.gpu.requestAdapter())!;
+const ort = await openOrtOnDawn();
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i += 2) {
   const file = args[i];
