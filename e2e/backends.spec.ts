@@ -1,6 +1,7 @@
 /**
- * (c) The WASM and WebGPU paths both run and agree. Runs in the `webgpu` project (Chromium with
- * --enable-unsafe-webgpu: a SwiftShader adapter, ~25x slower than WASM, hence few steps).
+ * (c) The WASM and WebGPU paths both run and agree; on WebGPU the guided DDIM steps run on the sampler
+ * on the GPU. Runs in the `webgpu` project (Chromium with --enable-unsafe-webgpu: a SwiftShader
+ * adapter, ~25x slower than WASM, hence few steps).
  */
 import { expect, test } from '@playwright/test';
 import { recordCspViolations } from './csp.ts';
@@ -34,6 +35,9 @@ async function runOn(page: import('@playwright/test').Page, backend: 'wasm' | 'w
   const runMs = Date.now() - runStart;
   const pixels: Pixels = await readCanvas(page, 'canvas-x0');
   console.log(`${backend}: load ${loadMs} ms, 3 steps ${runMs} ms`);
+  // WebGPU ran the guided DDIM steps on the sampler on the GPU (gpu-steps.ts), and every one of them
+  // agreed with the CPU's maths: one that did not would have turned it off and said so here.
+  if (backend === 'webgpu') await expect(page.getByTestId('backend-reason')).toContainText('sampler on the GPU (guided DDIM)');
   return pixels;
 }
 

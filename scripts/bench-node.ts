@@ -73,8 +73,9 @@ const driver: Driver = {
     return { loadMs, backend: runtime === 'native' ? 'cpu' : 'wasm', threads, note: `${version}, Node ${process.version}` };
   },
 
-  async generate({ steps, guidance }) {
-    const timed = timeModelCalls(models!);
+  async generate({ steps, guidance, timesCalls }) {
+    // Timing U-Net calls: steps that wait for each call, as the page does off the GPU sampler.
+    const timed = timeModelCalls(timesCalls ? { ...models!, gpuSteps: undefined } : models!);
     const unetMs: number[] = [];
     const start = performance.now();
     for await (const _frame of generate(timed.models, { prompt: PROMPT, seed: SEED, steps, guidance, sampler: 'ddim', spacing: 'trailing' })) {

@@ -43,7 +43,11 @@ export interface MemorySample {
 /** A backend, as the protocol sees it. */
 export interface Driver {
   load(): Promise<LoadInfo>;
-  generate(params: { steps: number; guidance: number }): Promise<RunRecord>;
+  /**
+   * One generation. `timesCalls`: the run is there to time each U-Net call (plan step 3), so a driver
+   * whose steps can run without a separate U-Net call (the GPU sampler) runs them with one.
+   */
+  generate(params: { steps: number; guidance: number; timesCalls?: boolean }): Promise<RunRecord>;
   memory(): Promise<MemorySample>;
 }
 
@@ -114,8 +118,8 @@ const GUIDED = 4;
 /** Runs the plan on one driver. `log` gets one line per phase (progress on stderr). */
 export async function measure(driver: Driver, plan: Plan, log: (line: string) => void): Promise<Measured> {
   const records: RunRecord[] = [];
-  const run = async (steps: number, guidance: number) => {
-    const record = await driver.generate({ steps, guidance });
+  const run = async (steps: number, guidance: number, timesCalls = false) => {
+    const record = await driver.generate({ steps, guidance, timesCalls });
     records.push(record);
     return record;
   };
@@ -137,9 +141,9 @@ export async function measure(driver: Driver, plan: Plan, log: (line: string) =>
   const afterLast = await driver.memory();
 
   // 3. U-Net per call at batch 1 (guidance 1: conditional only) and batch 2 (guided), first call dropped.
-  const batch1 = await run(plan.calls + 1, 1);
+  const batch1 = await run(plan.calls + 1, 1, true);
   log(`U-Net batch 1: ${plan.calls + 1} calls in ${batch1.ms.toFixed(0)} ms`);
-  const batch2 = await run(plan.calls + 1, GUIDED);
+  const batch2 = await run(plan.calls + 1, GUIDED, true);
   log(`U-Net batch 2: ${plan.calls + 1} calls in ${batch2.ms.toFixed(0)} ms`);
 
   // 4. The other step counts.
@@ -159,7 +163,8 @@ export async function measure(driver: Driver, plan: Plan, log: (line: string) =>
     unetBatch1: stats(batch1.unetMs.slice(1)),
     unetBatch2: stats(batch2.unetMs.slice(1)),
     textBatch2: stats(guidedAfterWarmup.map((r) => r.textMs)),
-    otherPerStep: stats(series.map((r) => (r.ms - r.textMs - sum(r.unetMs)) / r.steps)),
+    // NaN U-Net times (steps on the GPU sampler, which makes no U-Net call of its own) leave this empty.
+    otherPerStep: stats(series.map((r) => (r.ms - r.textMs - sum(r.unetMs)) / r.steps).filter(Number.isFinite)),
     endToEnd,
     memory: { afterFirst: afterFirst!, afterLast, runs: plan.runs },
     records,

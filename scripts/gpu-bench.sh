@@ -27,7 +27,7 @@ fi
 node_modules/.bin/esbuild scripts/bench-node.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
   --external:webgpu --external:onnxruntime-web --external:onnxruntime-node --outfile="$BUNDLE/page-bench.mjs"
 # For profile-run.sh: the op census with GPU time per kernel (scripts/webgpu-census.ts --profile), and the
-# GPU-resident sampler experiment (scripts/gpu-resident-bench.ts).
+# sampler on the GPU through the page's loader and pipeline, with and without it (scripts/gpu-resident-bench.ts).
 for pair in webgpu-census.ts:census.mjs gpu-resident-bench.ts:gpu-resident.mjs; do
   node_modules/.bin/esbuild "scripts/${pair%%:*}" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
     --external:webgpu --external:onnxruntime-web --external:onnxruntime-node --outfile="$BUNDLE/${pair##*:}"
@@ -62,7 +62,7 @@ cat >"$BUNDLE/profile-run.sh" <<'RUN'
 #!/bin/bash
 # JSEP's two layouts on the GPU, standalone (sets up what run.sh would: the Vulkan loader, node, the .wasm):
 #   1. the op census with GPU time per kernel (timestamp queries) for one uncaptured U-Net b2 call, NHWC and NCHW
-#   2. a 20-step generation with guidance and DDIM on the GPU (gpu-resident.mjs), checked against the pipeline
+#   2. a 20-step guided generation with and without the sampler on the GPU (gpu-resident.mjs), checked against WASM
 #   3. the page's pipeline (page-bench.mjs, graph capture) in each layout, then on WASM with every core
 # Writes $OUT/census-{NHWC,NCHW}.log, $OUT/gpu-resident.log and $OUT/page-{NHWC,NCHW,wasm}.json/.log.
 OUT=${OUT:-/tmp/gpu-bench-out}
@@ -86,10 +86,10 @@ for L in NHWC NCHW; do
     --layout=$L --profile="${PROFILE_CALLS:-20}" > "$OUT/census-$L.log" 2>&1
   echo "census $L exit $?"; grep -A12 'GPU time per call' "$OUT/census-$L.log"; grep 'per call:\|max |' "$OUT/census-$L.log"
 done
-# guidance and DDIM on the GPU, no read-back in the loop (scripts/gpu-resident-bench.ts), checked against the page's pipeline
+# the page's pipeline with and without the sampler on the GPU (scripts/gpu-resident-bench.ts), checked against it on WASM
 BENCH_MODELS_DIR=models timeout -k 5 "${RESIDENT_LIMIT:-60}" ./node --import ./ort-jsep-register.mjs gpu-resident.mjs \
   --steps=20 --reps="${RESIDENT_REPS:-10}" > "$OUT/gpu-resident.log" 2>&1
-echo "gpu-resident exit $?"; grep -v 'W:onnxruntime' "$OUT/gpu-resident.log" | tail -n 4
+echo "gpu-resident exit $?"; grep -v 'W:onnxruntime' "$OUT/gpu-resident.log" | tail -n 5
 PLAN=${PLAN:-'{"calls":30,"runs":6,"steps":[20],"extraRuns":0}'}
 # the same pipeline on WASM with every core (onnxruntime-web's Node build, no hook): the reference, same run
 for L in ${LAYOUTS:-NHWC NCHW} wasm; do

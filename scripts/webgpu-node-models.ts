@@ -29,8 +29,11 @@ export interface WebGpuModels {
   backend: string;
 }
 
-/** Loads `modelsDir` through sessions.ts on Dawn; throws if the worker code ends up on anything but WebGPU. */
-export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout): Promise<WebGpuModels> {
+/**
+ * Loads `modelsDir` through sessions.ts on Dawn; throws if the worker code ends up on anything but WebGPU.
+ * `captureOnSoftware` (default true) checks graph capture on SwiftShader too; false loads as the page does there.
+ */
+export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout, captureOnSoftware = true): Promise<WebGpuModels> {
   const { counters, adapter } = await installDawn();
   serveFileUrls();
   const server = await serveFolder(modelsDir);
@@ -43,7 +46,7 @@ export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout)
       backend: 'webgpu',
       threads: 1,
       onProgress() {},
-      captureOnSoftware: true, // this harness runs on SwiftShader too: check capture there as well
+      captureOnSoftware,
       webgpuLayout: layout,
     });
     if (loaded.backend !== 'webgpu') throw new Error(`the worker's loader fell back to ${loaded.backend}: ${loaded.reason}`);

@@ -297,6 +297,9 @@ function onWorkerEvent(event: WorkerEvent) {
     case 'ready':
       s.setReady({ backend: event.backend, reason: event.reason, threads: event.threads, loadMs: event.loadMs, firstCallMs: event.firstCallMs, scorer: event.scorer });
       break;
+    case 'backend-note':
+      s.setBackendReason(event.reason);
+      break;
     case 'step': {
       const { type: _type, id, unetMs: _unetMs, ...frame } = event;
       s.addFrame(id, frame);

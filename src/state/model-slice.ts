@@ -37,6 +37,8 @@ export interface ModelSlice {
   setProgress(file: string, loaded: number, total: number): void;
   setLoadPhase(phase: LoadPhase): void;
   setReady(info: BackendInfo): void;
+  /** The backend's reason changed after the load (the sampler on the GPU turned itself off). */
+  setBackendReason(reason: string): void;
   failLoading(message: string): void;
   /** The worker is gone: no model until a retry starts a new one. */
   failWorker(reason: string): void;
@@ -57,6 +59,7 @@ export const createModelSlice: StateCreator<StoreState, [], [], ModelSlice> = (s
   setProgress: (file, loaded, total) => set((s) => ({ progress: { ...s.progress, [file]: { loaded, total } } })),
   setLoadPhase: (loadPhase) => set({ loadPhase }),
   setReady: (backendInfo) => set({ loadStatus: 'ready', backendInfo, loadError: null, loadPhase: null }),
+  setBackendReason: (reason) => set((s) => (s.backendInfo ? { backendInfo: { ...s.backendInfo, reason } } : {})),
   failLoading: (loadError) => set({ loadStatus: 'error', loadError }),
   failWorker: (workerFailure) => set({ loadStatus: 'error', workerFailure }),
   setUrlProblems: (urlProblems) => set({ urlProblems }),

@@ -132,6 +132,9 @@ describe('store', () => {
     s.setReady({ backend: 'wasm', reason: 'navigator.gpu missing', threads: 2, loadMs: 5, firstCallMs: 3, scorer: { available: true, note: 'test' } });
     expect(useStore.getState()).toMatchObject({ loadStatus: 'ready', loadError: null, progress: {}, loadPhase: null });
     expect(useStore.getState().backendInfo?.firstCallMs).toBe(3);
+    // The worker's later note (the sampler on the GPU turned off) replaces the reason only.
+    s.setBackendReason('navigator.gpu missing; sampler on the CPU: a step differed');
+    expect(useStore.getState().backendInfo).toMatchObject({ backend: 'wasm', reason: 'navigator.gpu missing; sampler on the CPU: a step differed', threads: 2 });
     // A retry starts without the last load's phase.
     s.setLoadPhase({ step: 'time' });
     s.startLoading();

@@ -7,7 +7,7 @@ const dims = { C: 3, R: 4, L: 2, D: 3 };
 const unet = (sample: Float32Array, timestep: Float32Array, context: Float32Array) =>
   Float32Array.from(sample, (x, i) => x * timestep[i < sample.length / 2 ? 0 : 1] * 1e-3 + context[i % context.length]);
 
-function fake(replay: 'follows' | 'stale' | 'nan'): CapturedUnet {
+function fake(replay: 'follows' | 'stale' | 'nan'): Pick<CapturedUnet, 'run'> {
   let first: Float32Array | null = null;
   return {
     async run(sample, timestep, context) {
@@ -15,7 +15,6 @@ function fake(replay: 'follows' | 'stale' | 'nan'): CapturedUnet {
       if (!first) return (first = v);
       return replay === 'follows' ? v : replay === 'stale' ? first : v.map(() => NaN);
     },
-    async release() {},
   };
 }
 

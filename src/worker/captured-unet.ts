@@ -3,8 +3,9 @@
  * kernels once and replays them, so a step costs no bind groups and no uniform uploads on the CPU side
  * (on a real GPU that overhead, not the arithmetic, is what a call costs: docs/benchmark.md). Capture
  * needs inputs and outputs in fixed GPU buffers: x_t and t are written into theirs each step, the text
- * context only when it changes (once per generation), and v is copied into a mappable buffer and read
- * back (the sampler's maths runs on the CPU). A captured step is checked against an uncaptured one at
+ * context only when it changes (once per generation). run() copies v into a mappable buffer and reads
+ * it back (the sampler's maths then runs on the CPU); runOnBuffers() leaves v on the GPU for the sampler
+ * there (gpu-steps.ts), which the uncaptured session can drive the same way (gpuUnetOf). A captured step is checked against an uncaptured one at
  * load (checkCapture): a replay that ignores new inputs or writes elsewhere must not reach the page.
  */
 import * as ort from 'onnxruntime-web';
@@ -17,11 +18,64 @@ export interface UnetDims {
   D: number;
 }
 
+/** The U-Net's batch-2 inputs and output in fixed GPU buffers, as onnxruntime tensors to feed and fetch. */
+export interface UnetIo {
+  device: GPUDevice;
+  dims: UnetDims;
+  buffers: { sample: GPUBuffer; timestep: GPUBuffer; context: GPUBuffer; v: GPUBuffer };
+  feeds: Record<string, ort.Tensor>;
+  fetches: Record<string, ort.Tensor>;
+  destroy(): void;
+}
+
+/** Allocates the U-Net's batch-2 buffers on `device` (onnxruntime's WebGPU device). */
+export function createUnetIo(device: GPUDevice, dims: UnetDims): UnetIo {
+  const size = 2 * dims.C * dims.R * dims.R;
+  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  const make = (floats: number) => device.createBuffer({ size: Math.ceil((floats * 4) / 16) * 16, usage });
+  const buffers = { sample: make(size), timestep: make(2), context: make(2 * dims.L * dims.D), v: make(size) };
+  const gpu = (buffer: GPUBuffer, shape: number[]) => ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: shape });
+  return {
+    device,
+    dims,
+    buffers,
+    feeds: {
+      sample: gpu(buffers.sample, [2, dims.C, dims.R, dims.R]),
+      timestep: gpu(buffers.timestep, [2]),
+      encoder_hidden_states: gpu(buffers.context, [2, dims.L, dims.D]),
+    },
+    fetches: { v: gpu(buffers.v, [2, dims.C, dims.R, dims.R]) },
+    destroy() {
+      for (const buffer of Object.values(buffers)) buffer.destroy();
+    },
+  };
+}
+
+/**
+ * A batch-2 U-Net that runs on `io`'s buffers: each call reads sample, timestep and context from them
+ * and leaves v in `io.buffers.v`. The sampler on the GPU (gpu-steps.ts) chains steps through it.
+ */
+export interface GpuUnet {
+  io: UnetIo;
+  /** One U-Net call on the buffers; resolves once its work is submitted (v is not read back). */
+  runOnBuffers(): Promise<void>;
+}
+
 /** A batch-2 U-Net call on fixed GPU buffers under graph capture. */
-export interface CapturedUnet {
+export interface CapturedUnet extends GpuUnet {
   /** sample [2, C, R, R], timestep [2], context [2, L, D] -> v [2, C, R, R]. Calls must not overlap. */
   run(sample: Float32Array, timestep: Float32Array, context: Float32Array): Promise<Float32Array>;
   release(): Promise<void>;
+}
+
+/** The uncaptured batch-2 U-Net session on GPU buffers (graph capture off or refused). */
+export function gpuUnetOf(session: ort.InferenceSession, io: UnetIo): GpuUnet {
+  return {
+    io,
+    async runOnBuffers() {
+      await session.run(io.feeds, io.fetches);
+    },
+  };
 }
 
 /** Opens the U-Net for graph capture at batch 2 on ORT's WebGPU device. */
@@ -32,22 +86,18 @@ export async function createCapturedUnet(bytes: Uint8Array, dims: UnetDims, base
     preferredOutputLocation: 'gpu-buffer',
     freeDimensionOverrides: { batch: 2 }, // capture replays fixed shapes
   });
-  const device = (await ort.env.webgpu.device) as GPUDevice;
+  const io = createUnetIo((await ort.env.webgpu.device) as GPUDevice, dims);
+  const { device, buffers } = io;
   const size = 2 * dims.C * dims.R * dims.R;
-  const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-  const make = (floats: number) => device.createBuffer({ size: Math.ceil((floats * 4) / 16) * 16, usage });
-  const buffers = { sample: make(size), timestep: make(2), context: make(2 * dims.L * dims.D), v: make(size) };
   const staging = device.createBuffer({ size: buffers.v.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const gpu = (buffer: GPUBuffer, shape: number[]) => ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims: shape });
-  const feeds = {
-    sample: gpu(buffers.sample, [2, dims.C, dims.R, dims.R]),
-    timestep: gpu(buffers.timestep, [2]),
-    encoder_hidden_states: gpu(buffers.context, [2, dims.L, dims.D]),
-  };
-  const fetches = { v: gpu(buffers.v, [2, dims.C, dims.R, dims.R]) };
-  let uploaded: Float32Array | null = null; // the context now in its buffer
+  let uploaded: Float32Array | null = null; // the context run() last wrote into its buffer
 
   return {
+    io,
+    async runOnBuffers() {
+      uploaded = null; // the GPU sampler writes its own context into the buffer
+      await session.run(io.feeds, io.fetches);
+    },
     async run(sample, timestep, context) {
       device.queue.writeBuffer(buffers.sample, 0, plain(sample));
       device.queue.writeBuffer(buffers.timestep, 0, plain(timestep));
@@ -55,7 +105,7 @@ export async function createCapturedUnet(bytes: Uint8Array, dims: UnetDims, base
         device.queue.writeBuffer(buffers.context, 0, plain(context));
         uploaded = context.slice();
       }
-      await session.run(feeds, fetches);
+      await session.run(io.feeds, io.fetches);
       const encoder = device.createCommandEncoder();
       encoder.copyBufferToBuffer(buffers.v, 0, staging, 0, staging.size);
       device.queue.submit([encoder.finish()]);
@@ -66,7 +116,8 @@ export async function createCapturedUnet(bytes: Uint8Array, dims: UnetDims, base
     },
     async release() {
       await session.release();
-      for (const buffer of [...Object.values(buffers), staging]) buffer.destroy();
+      io.destroy();
+      staging.destroy();
     },
   };
 }
@@ -76,7 +127,7 @@ export async function createCapturedUnet(bytes: Uint8Array, dims: UnetDims, base
  * with `reference` (the same call uncaptured). Returns null when they agree, else why not.
  */
 export async function checkCapture(
-  captured: CapturedUnet,
+  captured: Pick<CapturedUnet, 'run'>,
   reference: (sample: Float32Array, timestep: Float32Array, context: Float32Array) => Promise<Float32Array>,
   dims: UnetDims,
 ): Promise<string | null> {
@@ -96,7 +147,7 @@ export async function checkCapture(
 }
 
 /** The array itself, or a copy when it lives on a SharedArrayBuffer (WebGPU takes plain buffers). */
-function plain(a: Float32Array): Float32Array<ArrayBuffer> {
+export function plain(a: Float32Array): Float32Array<ArrayBuffer> {
   return a.buffer instanceof ArrayBuffer ? (a as Float32Array<ArrayBuffer>) : new Float32Array(a);
 }
 

@@ -9,7 +9,7 @@ import { generate } from './pipeline.ts';
 import { predictV } from './predict.ts';
 import type { CancelRequest, CompareRequest, GenerateRequest, LoadRequest, PredictRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
 import { transferablesOf } from './protocol.ts';
-import { loadModels, type LoadedModels } from './sessions.ts';
+import { gpuSamplerNote, loadModels, type LoadedModels } from './sessions.ts';
 import { timeModelCalls } from './timed-models.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -107,10 +107,12 @@ async function handleGenerate(request: GenerateRequest | CompareRequest) {
   running = { id: request.id, ids: jobs.map((j) => j.id), controller, done: new Promise<void>((r) => (finish = r)) };
   const steps = jobs.map(() => 0);
   const ended = jobs.map(() => false);
+  let loaded: LoadedModels | null = null;
   try {
-    const loaded = await loading;
+    loaded = await loading;
     // One step of each job in turn (a single generation is just its own stream).
-    for await (const { lane, value: event } of interleave(jobs.map((job) => runJob(job, loaded, controller.signal)))) {
+    const models = loaded;
+    for await (const { lane, value: event } of interleave(jobs.map((job) => runJob(job, models, controller.signal)))) {
       post(event);
       if (event.type === 'step') steps[lane]++;
       else ended[lane] = true;
@@ -125,6 +127,8 @@ async function handleGenerate(request: GenerateRequest | CompareRequest) {
     ended.fill(true);
   } finally {
     jobs.forEach((job, i) => ended[i] || post({ type: 'cancelled', id: job.id, steps: steps[i] }));
+    const note = loaded && gpuSamplerNote(loaded);
+    if (note) post({ type: 'backend-note', id: request.id, reason: note });
     running = null;
     finish();
   }

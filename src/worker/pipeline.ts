@@ -8,6 +8,7 @@ import { classifierFreeGuidance, rescaleGuidance } from '../diffusion/guidance.t
 import { img2imgSteps } from '../diffusion/img2img.ts';
 import { inpaintBlend } from '../diffusion/inpaint.ts';
 import { qSampleAt } from '../diffusion/q-sample.ts';
+import { alphaBar } from '../diffusion/schedule.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { initialSamplerState, needsNoise, SAMPLERS, samplerInfo, samplerStep, type SamplerName } from '../diffusion/sampler.ts';
 import { samplingPoints, SPACINGS, type Spacing } from '../diffusion/spacing.ts';
@@ -24,7 +25,62 @@ export interface Models {
   unet(sample: Float32Array, timestep: Float32Array, context: Float32Array, batch: number): Promise<Float32Array>;
   /** CLIP scoring, present when the model ships an image encoder (the pipeline itself never uses it). */
   scorer?: Scorer;
+  /**
+   * Guided DDIM steps (eta 0) with the sampler on the GPU, when the U-Net runs on WebGPU: the loop then
+   * queues steps ahead instead of waiting for each one's v (gpu-steps.ts). Must give the same results
+   * as `unet` followed by the CPU's maths; the loop checks that on every step.
+   */
+  gpuSteps?: GpuSteps;
 }
+
+/** See Models.gpuSteps. */
+export interface GpuSteps {
+  /** Starts a run at x [C, H, W] (the x_t of its first step), with context [2, L, D] = [uncond, cond]. */
+  open(x: Float32Array, context: Float32Array): GpuStepRun;
+  /**
+   * Why the GPU sampler is off, or null while it is on. The loop sets it when a step disagrees with
+   * its own maths, and every later generation then runs its steps on the CPU.
+   */
+  off: string | null;
+  /** Steps the loop may queue before the first of them is back on the CPU (1: none ahead). */
+  ahead: number;
+}
+
+/** One generation's steps on the GPU sampler. */
+export interface GpuStepRun {
+  /**
+   * Queues one step from the run's current sample: the U-Net at timestep `t`, guidance, and the DDIM
+   * update (eta 0) from alpha_bar `ab` to `abPrev` (1 = the clean image); the new sample stays on the
+   * GPU for the next step. Steps may be queued before earlier ones resolve; they run in call order.
+   */
+  step(s: GpuStep): Promise<GpuStepResult>;
+  /** Waits for the queued steps and frees the run's buffers. */
+  close(): Promise<void>;
+}
+
+export interface GpuStep {
+  t: number;
+  ab: number;
+  abPrev: number;
+  guidance: number;
+  /** [2, L, D]: replaces the run's context from this step on (a fork's own text). */
+  context?: Float32Array;
+}
+
+/** What a GPU step gives back, once it is on the CPU; fresh arrays. */
+export interface GpuStepResult {
+  /** The U-Net's output [2, C, H, W] = [uncond, cond], as `unet` returns it. */
+  v: Float32Array;
+  /** The sample after the step [C, H, W]. */
+  prev: Float32Array;
+}
+
+/**
+ * Largest difference allowed between a GPU step's new sample and the CPU's maths on the same v, relative
+ * to max(1, |value|). Float32 against float64 differs by ~1e-6 here (eps = (x_t - sqrt(ab) x0) / sqrt(1 - ab)
+ * amplifies rounding by at most ~10 at the last steps); a wrong kernel or a stale buffer differs by far more.
+ */
+export const GPU_STEP_TOLERANCE = 1e-4;
 
 /** The CLIP pair: both sides give unit-length embeddings [B, E], so a dot product is their cosine. */
 export interface Scorer {
@@ -206,6 +262,40 @@ interface Conditioning {
   rescale: number;
 }
 
+/**
+ * Steps queued on the GPU sampler in step order: take(i) returns step i's result, first queuing the
+ * steps up to i + ahead - 1 (before `end`). Steps are taken in order, each once.
+ */
+function stepQueue(run: GpuStepRun, ahead: number, stepAt: (j: number) => GpuStep, end: number) {
+  const depth = Math.max(1, Math.floor(ahead) || 1);
+  const queued = new Map<number, Promise<GpuStepResult>>();
+  let next: number | null = null;
+  return {
+    take(i: number): Promise<GpuStepResult> {
+      next ??= i;
+      for (; next < end && next - i < depth; next++) {
+        const step = run.step(stepAt(next));
+        step.catch(() => undefined); // taken in turn; dropped if the loop stops first
+        queued.set(next, step);
+      }
+      const step = queued.get(i);
+      if (!step) throw new Error(`GPU sampler: step ${i} was not queued`);
+      queued.delete(i);
+      return step;
+    },
+  };
+}
+
+/** max |a - b| / max(1, |b|) over the elements; Infinity if any is not finite. */
+export function worstRelativeDifference(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) {
+    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
+  }
+  return worst;
+}
+
 function checkLength(what: string, got: Float32Array, want: number) {
   if (got.length !== want) throw new Error(`${what} returned ${got.length} values, expected ${want}`);
 }
@@ -259,53 +349,90 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
   let state = initialSamplerState(p.init ? qSampleAt(points[start].ab, p.init.image, firstNoise) : firstNoise);
 
   // 3. One sampler step per point; the last one ends at t = -1 (the clean image).
-  for (let i = start; i < p.steps; i++) {
-    const from = points[i];
-    const to = points[i + 1];
-    const x = state.x;
-    const forked = fork !== null && i - start > p.fork!.at;
-    if (forked && i - start === p.fork!.at + 1 && p.fork!.seed !== null) rng = createRng(p.fork!.seed);
-    const { guided, batch, ids, context, guidance, rescale } = forked ? fork : parent;
-    // The conditioning's tokens and context go with the first step that uses them (the fork's first step too).
-    const newText = i === start || (forked && i - start === p.fork!.at + 1);
-    const sample = new Float32Array(batch * size); // [B, C, H, W], fresh: the runtime may keep it
-    for (let b = 0; b < batch; b++) sample.set(x, b * size); // both halves share x_t
-    const timestep = new Float32Array(batch).fill(from.t); // [B]
-    if (signal?.aborted) throw abortError();
-    const out = await models.unet(sample, timestep, context, batch); // [B, C, H, W]
-    if (signal?.aborted) throw abortError();
-    checkLength('U-Net', out, batch * size);
-    let v = guided ? classifierFreeGuidance(out, guidance) : out; // [C, H, W]
-    if (guided && rescale > 0) v = rescaleGuidance(from.ab, x, out.subarray(size), v, rescale);
-    const noise = needsNoise(p.sampler, p.eta, to) ? rng.normals(size) : null;
-    const step = samplerStep(schedule, p.sampler, state, from, to, v, { eta: p.eta, noise: noise ?? undefined });
-    let next = step.prevSample;
-    let inpaintNoise: Float32Array | null = null;
-    if (p.inpaint) {
-      // The known region at the target point: q_sample(known, t_prev), or the image itself at t = -1.
-      let known = p.inpaint.image;
-      if (to.t !== -1) {
-        inpaintNoise = rng.normals(size);
-        known = qSampleAt(to.ab, known, inpaintNoise);
-      }
-      next = inpaintBlend(p.inpaint.mask, known, next);
-    }
-    state = { ...step.state, x: next };
-    // prev is a copy so the caller may transfer it while the loop goes on from `next`.
-    yield {
-      index: i - start,
-      total: p.steps - start,
-      t: from.t,
-      tPrev: to.t,
-      xt: x,
-      eps: step.predEpsilon,
-      v: out, // the loop is done with it: guidance, rescale and the sampler have read it
-      ab: from.ab,
-      text: newText ? { ids: ids.slice((batch - 1) * L), context: context.slice((batch - 1) * L * D, batch * L * D) } : null,
-      x0: step.predOriginalSample,
-      prev: next.slice(),
-      noise,
-      inpaintNoise,
+  const conditioningAt = (i: number) => (fork !== null && i - start > p.fork!.at ? fork : parent);
+  // Guided DDIM (eta 0) without rescale or inpainting can run on the GPU sampler, a few steps ahead.
+  const gpu = models.gpuSteps;
+  const gpuFits = p.sampler === 'ddim' && p.eta === 0 && p.guidanceRescale === 0 && !p.inpaint && parent.guided && (fork === null || fork.guided);
+  let run = gpu && gpu.off === null && gpuFits ? gpu.open(state.x, parent.context) : null;
+  const gpuStepAt = (j: number): GpuStep => {
+    const c = conditioningAt(j);
+    return {
+      t: points[j].t,
+      ab: alphaBar(schedule, points[j].t),
+      abPrev: alphaBar(schedule, points[j + 1].t),
+      guidance: c.guidance,
+      context: j > start && c !== conditioningAt(j - 1) ? c.context : undefined,
     };
+  };
+  const queue = run ? stepQueue(run, gpu!.ahead, gpuStepAt, p.steps) : null;
+  try {
+    for (let i = start; i < p.steps; i++) {
+      const from = points[i];
+      const to = points[i + 1];
+      const x = state.x;
+      const forked = fork !== null && i - start > p.fork!.at;
+      if (forked && i - start === p.fork!.at + 1 && p.fork!.seed !== null) rng = createRng(p.fork!.seed);
+      const { guided, batch, ids, context, guidance, rescale } = conditioningAt(i);
+      // The conditioning's tokens and context go with the first step that uses them (the fork's first step too).
+      const newText = i === start || (forked && i - start === p.fork!.at + 1);
+      if (signal?.aborted) throw abortError();
+      let out: Float32Array; // [B, C, H, W]
+      let gpuPrev: Float32Array | null = null;
+      if (run) {
+        ({ v: out, prev: gpuPrev } = await queue!.take(i));
+      } else {
+        const sample = new Float32Array(batch * size); // [B, C, H, W], fresh: the runtime may keep it
+        for (let b = 0; b < batch; b++) sample.set(x, b * size); // both halves share x_t
+        const timestep = new Float32Array(batch).fill(from.t); // [B]
+        out = await models.unet(sample, timestep, context, batch);
+      }
+      if (signal?.aborted) throw abortError();
+      checkLength('U-Net', out, batch * size);
+      let v = guided ? classifierFreeGuidance(out, guidance) : out; // [C, H, W]
+      if (guided && rescale > 0) v = rescaleGuidance(from.ab, x, out.subarray(size), v, rescale);
+      const noise = needsNoise(p.sampler, p.eta, to) ? rng.normals(size) : null;
+      const step = samplerStep(schedule, p.sampler, state, from, to, v, { eta: p.eta, noise: noise ?? undefined });
+      let next = step.prevSample;
+      if (gpuPrev) {
+        // The GPU's new sample is kept only if it is the CPU's maths on the same v: a wrong kernel or
+        // buffer turns the GPU sampler off, and the steps go on from the CPU's sample.
+        const worst = worstRelativeDifference(gpuPrev, next);
+        if (worst <= GPU_STEP_TOLERANCE) next = gpuPrev;
+        else {
+          gpu!.off = `a step on the GPU sampler differed from the CPU's maths by ${worst.toExponential(1)}`;
+          await run!.close();
+          run = null;
+        }
+      }
+      let inpaintNoise: Float32Array | null = null;
+      if (p.inpaint) {
+        // The known region at the target point: q_sample(known, t_prev), or the image itself at t = -1.
+        let known = p.inpaint.image;
+        if (to.t !== -1) {
+          inpaintNoise = rng.normals(size);
+          known = qSampleAt(to.ab, known, inpaintNoise);
+        }
+        next = inpaintBlend(p.inpaint.mask, known, next);
+      }
+      state = { ...step.state, x: next };
+      // prev is a copy so the caller may transfer it while the loop goes on from `next`.
+      yield {
+        index: i - start,
+        total: p.steps - start,
+        t: from.t,
+        tPrev: to.t,
+        xt: x,
+        eps: step.predEpsilon,
+        v: out, // the loop is done with it: guidance, rescale and the sampler have read it
+        ab: from.ab,
+        text: newText ? { ids: ids.slice((batch - 1) * L), context: context.slice((batch - 1) * L * D, batch * L * D) } : null,
+        x0: step.predOriginalSample,
+        prev: next.slice(),
+        noise,
+        inpaintNoise,
+      };
+    }
+  } finally {
+    await run?.close();
   }
 }

@@ -166,6 +166,16 @@ export interface StepEvent
   match: number | null;
 }
 
+/**
+ * The backend's reason changed after the load: the sampler on the GPU turned itself off (a step
+ * disagreed with the CPU's maths), so later generations run their steps on the CPU.
+ */
+export interface BackendNoteEvent {
+  type: 'backend-note';
+  id: number;
+  reason: string;
+}
+
 /** A generation finished every step. */
 export interface CompleteEvent {
   type: 'complete';
@@ -230,6 +240,7 @@ export type WorkerEvent =
   | LoadProgressEvent
   | LoadPhaseEvent
   | ReadyEvent
+  | BackendNoteEvent
   | StepEvent
   | CompleteEvent
   | FailureEvent

@@ -8,11 +8,12 @@
 import * as ort from 'onnxruntime-web';
 import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
-import { checkCapture, createCapturedUnet, type CapturedUnet, type UnetDims } from './captured-unet.ts';
+import { checkCapture, createCapturedUnet, createUnetIo, gpuUnetOf, type CapturedUnet, type GpuUnet, type UnetDims, type UnetIo } from './captured-unet.ts';
+import { createGpuSteps } from './gpu-steps.ts';
 import { normaliseRows } from './match.ts';
 import { fetchRuntime } from './runtime-files.ts';
 import { evictStale, fetchManifestJson, loadFile, openModelCache, parseJson } from './model-files.ts';
-import type { Models, Scorer } from './pipeline.ts';
+import type { GpuSteps, Models, Scorer } from './pipeline.ts';
 import type { Backend, BackendPreference, LoadPhase } from './protocol.ts';
 
 /** Where the files are, which backend to prefer, and who hears about download progress. */
@@ -114,7 +115,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
         const capture = choice.software && !options.captureOnSoftware
           ? 'graph capture off: software adapter'
           : await openCapture(manifest, unetBytes, sessions, models, layout);
-        reason = `${choice.reason}; ${capture}`;
+        reason = `${choice.reason}; ${capture}; ${await openGpuSteps(manifest, sessions, models, choice.software === true)}`;
         firstCallMs = performance.now() - started;
       } catch (err) {
         choice.reason = `WebGPU test run failed: ${messageOf(err)}`;
@@ -168,7 +169,9 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
 }
 
 async function releaseAll(sessions: Sessions) {
+  if (sessions.gpuSteps) sessions.gpuSteps.off = 'the WebGPU sessions were released';
   await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.captured?.release()]);
+  sessions.gpuIo?.destroy();
 }
 
 /** Milliseconds of one guided U-Net step (batch 2) on zeros; the sessions must be warm. */
@@ -255,6 +258,47 @@ interface Sessions {
   unet: ort.InferenceSession;
   /** The U-Net at batch 2 under graph capture (WebGPU only, when its check at load passed). */
   captured?: CapturedUnet;
+  /** The sampler on the GPU (WebGPU only), over `captured` or else over `unet` on `gpuIo`'s buffers. */
+  gpuSteps?: GpuSteps;
+  gpuIo?: UnetIo;
+}
+
+/** The backend badge's words while the sampler on the GPU is on. */
+export const GPU_SAMPLER_ON = 'sampler on the GPU (guided DDIM)';
+
+/**
+ * The backend's reason once the sampler on the GPU has turned itself off, the first time it is asked
+ * after that (then null again), so the badge says why steps now run on the CPU; else null.
+ */
+export function gpuSamplerNote(loaded: LoadedModels): string | null {
+  const off = loaded.models.gpuSteps?.off;
+  if (!off || !loaded.reason.includes(GPU_SAMPLER_ON)) return null;
+  loaded.reason = loaded.reason.replace(GPU_SAMPLER_ON, `sampler on the CPU: ${off}`);
+  return loaded.reason;
+}
+
+/**
+ * Puts guided DDIM's sampler on the GPU (gpu-steps.ts), over the captured U-Net when there is one, else
+ * over the uncaptured session on GPU buffers; the pipeline checks each of its steps against the CPU's
+ * maths. Returns the note for the backend badge. Steps are queued ahead only on a hardware adapter: on
+ * a software one a step takes seconds, and queued steps would delay a cancel by as many.
+ */
+async function openGpuSteps(manifest: Manifest, sessions: Sessions, models: Models, software: boolean): Promise<string> {
+  try {
+    const { length: L, width: D } = contextShape(manifest);
+    let unet: GpuUnet | undefined = sessions.captured;
+    if (!unet) {
+      sessions.gpuIo = createUnetIo((await ort.env.webgpu.device) as GPUDevice, { C: manifest.channels, R: manifest.resolution, L, D });
+      unet = gpuUnetOf(sessions.unet, sessions.gpuIo);
+    }
+    sessions.gpuSteps = createGpuSteps(unet, exclusive, software ? 1 : 4);
+    models.gpuSteps = sessions.gpuSteps;
+    return GPU_SAMPLER_ON;
+  } catch (err) {
+    sessions.gpuIo?.destroy();
+    delete sessions.gpuIo;
+    return `sampler on the CPU: ${messageOf(err)}`;
+  }
 }
 
 /**
@@ -269,7 +313,7 @@ async function openCapture(manifest: Manifest, bytes: Uint8Array, sessions: Sess
   try {
     captured = await createCapturedUnet(bytes, dims, sessionOptions('webgpu', layout));
     const cap = captured;
-    const queued: CapturedUnet = { run: (s, t, c) => exclusive(() => cap.run(s, t, c)), release: () => cap.release() };
+    const queued: Pick<CapturedUnet, 'run'> = { run: (s, t, c) => exclusive(() => cap.run(s, t, c)) };
     const why = await checkCapture(queued, (s, t, c) => models.unet(s, t, c, 2), dims);
     if (why) throw new Error(why);
     sessions.captured = captured;

@@ -5,7 +5,11 @@
  */
 import type { Models } from './pipeline.ts';
 
-/** Milliseconds of the latest call of each model; NaN until the first call. */
+/**
+ * Milliseconds of the latest call of each model; NaN until the first call. A step on the GPU sampler
+ * (Models.gpuSteps) makes no `unet` call of its own to time: through a generation that runs there,
+ * unetMs stays NaN.
+ */
 export interface CallTimes {
   textMs: number;
   unetMs: number;
@@ -17,6 +21,7 @@ export function timeModelCalls(models: Models): { models: Models; last: CallTime
   const timed: Models = {
     manifest: models.manifest,
     tokenizer: models.tokenizer,
+    gpuSteps: models.gpuSteps, // the same object: the loop may turn it off for every later generation
     async encodeText(ids, batch) {
       const start = performance.now();
       try {
