@@ -65,7 +65,7 @@ const driver: Driver = {
       webgpu = await loadWebGpuModels(MODELS_DIR, layout);
       models = webgpu.models;
       const loadMs = performance.now() - start;
-      return { loadMs, backend: webgpu.backend, threads: 0, note: `onnxruntime-web ${ort.env.versions.web} (page build ort.min.mjs, JSEP) on Dawn (npm webgpu); ${webgpu.note}; Node ${process.version}` };
+      return { loadMs, backend: webgpu.backend, threads: 0, note: `onnxruntime-web ${ort.env.versions.web} (${process.env.ORT_BUILD === 'webgpu' ? 'ort.webgpu.min.mjs, the native WebGPU EP' : 'page build ort.min.mjs, JSEP'}) on Dawn (npm webgpu); ${webgpu.note}; Node ${process.version}` };
     }
     models = await loadModels();
     const loadMs = performance.now() - start;

@@ -62,9 +62,11 @@ cat >"$BUNDLE/profile-run.sh" <<'RUN'
 #!/bin/bash
 # JSEP's two layouts on the GPU, standalone (sets up what run.sh would: the Vulkan loader, node, the .wasm):
 #   1. the op census with GPU time per kernel (timestamp queries) for one uncaptured U-Net b2 call, NHWC and NCHW
-#   2. a 20-step guided generation with and without the sampler on the GPU (gpu-resident.mjs), checked against WASM
-#   3. the page's pipeline (page-bench.mjs, graph capture) in each layout, then on WASM with every core
-# Writes $OUT/census-{NHWC,NCHW}.log, $OUT/gpu-resident.log and $OUT/page-{NHWC,NCHW,wasm}.json/.log.
+#   2. a 20-step guided generation with and without the sampler on the GPU (gpu-resident.mjs), checked against
+#      WASM, on the page's JSEP build and on onnxruntime's native WebGPU EP (ORT_BUILD=webgpu)
+#   3. the page's pipeline (page-bench.mjs, graph capture, the sampler on the GPU) on JSEP NHWC, on the native
+#      EP, then on WASM with every core (PAGES="NHWC NCHW ep wasm" adds JSEP NCHW)
+# Writes $OUT/census-{NHWC,NCHW}.log, $OUT/gpu-resident-{jsep,ep}.log and $OUT/page-{NHWC,ep,wasm}.json/.log.
 OUT=${OUT:-/tmp/gpu-bench-out}
 mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || exit 1
 cd "$(dirname "$0")" || exit 1
@@ -87,14 +89,20 @@ for L in NHWC NCHW; do
   echo "census $L exit $?"; grep -A12 'GPU time per call' "$OUT/census-$L.log"; grep 'per call:\|max |' "$OUT/census-$L.log"
 done
 # the page's pipeline with and without the sampler on the GPU (scripts/gpu-resident-bench.ts), checked against it on WASM
-BENCH_MODELS_DIR=models timeout -k 5 "${RESIDENT_LIMIT:-60}" ./node --import ./ort-jsep-register.mjs gpu-resident.mjs \
-  --steps=20 --reps="${RESIDENT_REPS:-10}" > "$OUT/gpu-resident.log" 2>&1
-echo "gpu-resident exit $?"; grep -v 'W:onnxruntime' "$OUT/gpu-resident.log" | tail -n 5
+for B in jsep ep; do
+  if [ "$B" = ep ]; then BUILD=webgpu; else BUILD=; fi
+  ORT_BUILD=$BUILD BENCH_MODELS_DIR=models timeout -k 5 "${RESIDENT_LIMIT:-60}" ./node --import ./ort-jsep-register.mjs gpu-resident.mjs \
+    --steps=20 --reps="${RESIDENT_REPS:-10}" > "$OUT/gpu-resident-$B.log" 2>&1
+  echo "gpu-resident $B exit $?"; grep -v 'W:onnxruntime' "$OUT/gpu-resident-$B.log" | tail -n 5
+done
 PLAN=${PLAN:-'{"calls":30,"runs":6,"steps":[20],"extraRuns":0}'}
 # the same pipeline on WASM with every core (onnxruntime-web's Node build, no hook): the reference, same run
-for L in ${LAYOUTS:-NHWC NCHW} wasm; do
-  if [ "$L" = wasm ]; then RT=(--runtime=wasm --threads="$(nproc)"); HOOK=(); else RT=(--runtime=webgpu --threads=1 --layout=$L); HOOK=(--import ./ort-jsep-register.mjs); fi
-  BENCH_MODELS_DIR=models timeout -k 5 "${PAGE_LIMIT:-60}" ./node --expose-gc "${HOOK[@]}" page-bench.mjs \
+for L in ${PAGES:-NHWC ep wasm}; do
+  BUILD=
+  if [ "$L" = wasm ]; then RT=(--runtime=wasm --threads="$(nproc)"); HOOK=()
+  elif [ "$L" = ep ]; then BUILD=webgpu; RT=(--runtime=webgpu --threads=1); HOOK=(--import ./ort-jsep-register.mjs)
+  else RT=(--runtime=webgpu --threads=1 --layout=$L); HOOK=(--import ./ort-jsep-register.mjs); fi
+  ORT_BUILD=$BUILD BENCH_MODELS_DIR=models timeout -k 5 "${PAGE_LIMIT:-60}" ./node --expose-gc "${HOOK[@]}" page-bench.mjs \
     "${RT[@]}" --plan="$PLAN" > "$OUT/page-$L.json" 2> "$OUT/page-$L.log"
   echo "page $L exit $?"; tail -n 4 "$OUT/page-$L.log"
   python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(sys.argv[2], {k: round(d[k]["median"], 2) for k in ("unetBatch1", "unetBatch2", "textBatch2", "otherPerStep")}, "gen", {k: round(v["median"], 1) for k, v in d["endToEnd"].items()}, d.get("gpu"), d["load"]["note"][-160:])' "$OUT/page-$L.json" $L

@@ -47,6 +47,8 @@ export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout,
       threads: 1,
       onProgress() {},
       captureOnSoftware,
+      // ORT_BUILD=webgpu (ort-jsep-hooks.mjs): onnxruntime's native WebGPU EP build, whose binary differs.
+      runtimeWasm: process.env.ORT_BUILD === 'webgpu' ? 'ort-wasm-simd-threaded.asyncify.wasm' : undefined,
       webgpuLayout: layout,
     });
     if (loaded.backend !== 'webgpu') throw new Error(`the worker's loader fell back to ${loaded.backend}: ${loaded.reason}`);

@@ -6,12 +6,17 @@
 
 /** The runtime binary that ort.min.mjs's "jsep" build (WASM and WebGPU) loads. */
 export const RUNTIME_WASM = 'ort-wasm-simd-threaded.jsep.wasm';
+const DEFAULT_RUNTIME_WASM = RUNTIME_WASM;
 
 /**
- * Downloads `RUNTIME_WASM` from `ortBase`, reporting bytes as they arrive (the total from
+ * Downloads `RUNTIME_WASM` (or another build's binary) from `ortBase`, reporting bytes as they arrive (the total from
  * Content-Length; without one, the bytes so far). Throws "<file>: <what went wrong>".
  */
-export async function fetchRuntime(ortBase: string, onProgress: (file: string, loaded: number, total: number) => void): Promise<Uint8Array> {
+export async function fetchRuntime(
+  ortBase: string,
+  onProgress: (file: string, loaded: number, total: number) => void,
+  RUNTIME_WASM = DEFAULT_RUNTIME_WASM,
+): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(new URL(RUNTIME_WASM, ortBase));

@@ -37,6 +37,11 @@ export interface LoadOptions {
   captureOnSoftware?: boolean;
   /** JSEP's memory layout for Conv and normalisation kernels on WebGPU (default WEBGPU_LAYOUT). */
   webgpuLayout?: WebGpuLayout;
+  /**
+   * The runtime binary in `ortBase` when `onnxruntime-web` is not the page's build (default
+   * RUNTIME_WASM): the native WebGPU EP's build (ort.webgpu.min.mjs) loads ort-wasm-simd-threaded.asyncify.wasm.
+   */
+  runtimeWasm?: string;
 }
 
 /** JSEP's preferredLayout: NHWC runs Conv channels-last with Transposes around it; NCHW runs it in place. */
@@ -59,7 +64,7 @@ export interface LoadedModels {
 /** Downloads (or reads from the cache), verifies and opens the models. Throws "<file>: <what went wrong>" errors. */
 export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   // The runtime downloads alongside the manifest and models rather than after them.
-  const runtime = fetchRuntime(options.ortBase, options.onProgress);
+  const runtime = fetchRuntime(options.ortBase, options.onProgress, options.runtimeWasm);
   runtime.catch(() => undefined); // awaited below; a failure before that must not be "unhandled"
   // The adapter request needs no file either: during the download too.
   const choosing = chooseBackend(options.backend);
