@@ -5,8 +5,10 @@
  * needs inputs and outputs in fixed GPU buffers: x_t and t are written into theirs each step, the text
  * context only when it changes (once per generation). run() copies v into a mappable buffer and reads
  * it back (the sampler's maths then runs on the CPU); runOnBuffers() leaves v on the GPU for the sampler
- * there (gpu-steps.ts), which the uncaptured session can drive the same way (gpuUnetOf). A captured step is checked against an uncaptured one at
- * load (checkCapture): a replay that ignores new inputs or writes elsewhere must not reach the page.
+ * there (gpu-steps.ts), which the uncaptured session can drive the same way (gpuUnetOf).
+ * Replays are checked at load (checkCapture): one that ignores new inputs or writes elsewhere must not
+ * reach the page. Batch-1 calls use it too, their row duplicated (sessions.ts): on a GPU a call costs
+ * its kernel launches rather than its rows, and the page then needs no uncaptured U-Net session.
  */
 import * as ort from 'onnxruntime-web';
 
@@ -78,14 +80,15 @@ export function gpuUnetOf(session: ort.InferenceSession, io: UnetIo): GpuUnet {
   };
 }
 
-/** Opens the U-Net for graph capture at batch 2 on ORT's WebGPU device. */
-export async function createCapturedUnet(bytes: Uint8Array, dims: UnetDims, base: ort.InferenceSession.SessionOptions): Promise<CapturedUnet> {
-  const session = await ort.InferenceSession.create(bytes, {
-    ...base,
-    enableGraphCapture: true,
-    preferredOutputLocation: 'gpu-buffer',
-    freeDimensionOverrides: { batch: 2 }, // capture replays fixed shapes
-  });
+/** Session options that put the U-Net under graph capture at batch 2 (added to the WebGPU options). */
+export const CAPTURE_OPTIONS: ort.InferenceSession.SessionOptions = {
+  enableGraphCapture: true,
+  preferredOutputLocation: 'gpu-buffer',
+  freeDimensionOverrides: { batch: 2 }, // capture replays fixed shapes
+};
+
+/** The batch-2 U-Net on fixed GPU buffers, over a session opened with CAPTURE_OPTIONS. */
+export async function createCapturedUnet(session: ort.InferenceSession, dims: UnetDims): Promise<CapturedUnet> {
   const io = createUnetIo((await ort.env.webgpu.device) as GPUDevice, dims);
   const { device, buffers } = io;
   const size = 2 * dims.C * dims.R * dims.R;
@@ -123,27 +126,43 @@ export async function createCapturedUnet(bytes: Uint8Array, dims: UnetDims, base
 }
 
 /**
- * Runs the captured U-Net twice (the capture, then a replay on other inputs) and compares the replay
- * with `reference` (the same call uncaptured). Returns null when they agree, else why not.
+ * Checks replays with nothing but the captured U-Net: the capture run computes its output for real, on
+ * two rows with different sample, timestep and context; a replay then gets the same rows swapped. A
+ * replay that follows all its inputs swaps the output rows too (each row's kernels are the same);
+ * one that kept any input or the output of the capture run does not. Run it first, so that its first
+ * call is the capture. Returns null when the rows swapped, else why not.
  */
-export async function checkCapture(
-  captured: Pick<CapturedUnet, 'run'>,
-  reference: (sample: Float32Array, timestep: Float32Array, context: Float32Array) => Promise<Float32Array>,
-  dims: UnetDims,
-): Promise<string | null> {
+export async function checkCapture(captured: Pick<CapturedUnet, 'run'>, dims: UnetDims): Promise<string | null> {
   let seed = 1234;
   const noise = (n: number) => Float32Array.from({ length: n }, () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1);
-  const size = 2 * dims.C * dims.R * dims.R;
-  const context = noise(2 * dims.L * dims.D);
-  await captured.run(noise(size), new Float32Array([900, 900]), context); // the capture run
-  const sample = noise(size);
-  const timestep = new Float32Array([250, 250]);
-  const replay = await captured.run(sample, timestep, context);
-  const want = await reference(sample, timestep, context);
+  const n = dims.C * dims.R * dims.R;
+  const ctx = dims.L * dims.D;
+  const [xa, xb, ca, cb] = [noise(n), noise(n), noise(ctx), noise(ctx)];
+  const both = (a: Float32Array, b: Float32Array) => {
+    const out = new Float32Array(a.length * 2);
+    out.set(a, 0);
+    out.set(b, a.length);
+    return out;
+  };
+  const first = await captured.run(both(xa, xb), new Float32Array([900, 250]), both(ca, cb)); // the capture run
+  const swapped = await captured.run(both(xb, xa), new Float32Array([250, 900]), both(cb, ca));
+  const rowA = first.subarray(0, n);
+  const rowB = first.subarray(n);
+  if (!first.every(Number.isFinite)) return 'the capture run gave non-finite values';
+  if (worstDifference(rowA, rowB) < 1e-3) return 'the check cannot tell its two rows apart';
+  const worst = Math.max(worstDifference(swapped.subarray(0, n), rowB), worstDifference(swapped.subarray(n), rowA));
+  // The same kernels on the same values: any real difference is a replay that missed something.
+  return worst <= 1e-4 ? null : `a replay on swapped rows differs from the capture run by ${worst.toExponential(1)}`;
+}
+
+/** max |a - b| / max(1, |b|); Infinity when a value is not finite. */
+function worstDifference(a: Float32Array, b: Float32Array): number {
   let worst = 0;
-  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(replay[i] - want[i]) / Math.max(1, Math.abs(want[i])));
-  // WebGPU vs WebGPU on the same kernels: any real difference is a replay that missed something.
-  return Number.isFinite(worst) && worst <= 1e-4 ? null : `captured step differs from uncaptured by ${worst.toExponential(1)}`;
+  for (let i = 0; i < b.length; i++) {
+    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
+    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
+  }
+  return worst;
 }
 
 /** The array itself, or a copy when it lives on a SharedArrayBuffer (WebGPU takes plain buffers). */

@@ -8,7 +8,7 @@
 import * as ort from 'onnxruntime-web';
 import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
-import { checkCapture, createCapturedUnet, createUnetIo, gpuUnetOf, type CapturedUnet, type GpuUnet, type UnetDims, type UnetIo } from './captured-unet.ts';
+import { CAPTURE_OPTIONS, checkCapture, createCapturedUnet, createUnetIo, gpuUnetOf, type CapturedUnet, type GpuUnet, type UnetDims, type UnetIo } from './captured-unet.ts';
 import { createGpuSteps } from './gpu-steps.ts';
 import { normaliseRows } from './match.ts';
 import { fetchRuntime } from './runtime-files.ts';
@@ -107,8 +107,9 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
     phase({ step: 'compile', backend: 'webgpu' });
     const started = performance.now();
     let sessions: Sessions | null = null;
+    let capture = '';
     try {
-      sessions = await createSessions(manifest, textBytes, unetBytes, 'webgpu', layout);
+      ({ sessions, capture } = await openWebGpu(manifest, textBytes, unetBytes, layout, !choice.software || options.captureOnSoftware === true));
     } catch (err) {
       choice.reason = `WebGPU session failed: ${messageOf(err)}`;
     }
@@ -117,9 +118,6 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
       let reason = choice.reason;
       try {
         await testRun(models);
-        const capture = choice.software && !options.captureOnSoftware
-          ? 'graph capture off: software adapter'
-          : await openCapture(manifest, unetBytes, sessions, models, layout);
         reason = `${choice.reason}; ${capture}; ${await openGpuSteps(manifest, sessions, models, choice.software === true)}`;
         firstCallMs = performance.now() - started;
       } catch (err) {
@@ -175,7 +173,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
 
 async function releaseAll(sessions: Sessions) {
   if (sessions.gpuSteps) sessions.gpuSteps.off = 'the WebGPU sessions were released';
-  await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.captured?.release()]);
+  await Promise.all([sessions.textEncoder.release(), sessions.unet?.release(), sessions.captured?.release()]);
   sessions.gpuIo?.destroy();
 }
 
@@ -260,8 +258,9 @@ async function testRun(models: Models) {
 
 interface Sessions {
   textEncoder: ort.InferenceSession;
-  unet: ort.InferenceSession;
-  /** The U-Net at batch 2 under graph capture (WebGPU only, when its check at load passed). */
+  /** The U-Net, uncaptured; null when `captured` serves every call. */
+  unet: ort.InferenceSession | null;
+  /** The U-Net at batch 2 under graph capture (WebGPU only, when its check at load passed): every call. */
   captured?: CapturedUnet;
   /** The sampler on the GPU (WebGPU only), over `captured` or else over `unet` on `gpuIo`'s buffers. */
   gpuSteps?: GpuSteps;
@@ -293,6 +292,7 @@ async function openGpuSteps(manifest: Manifest, sessions: Sessions, models: Mode
     const { length: L, width: D } = contextShape(manifest);
     let unet: GpuUnet | undefined = sessions.captured;
     if (!unet) {
+      if (!sessions.unet) throw new Error('no U-Net session');
       sessions.gpuIo = createUnetIo((await ort.env.webgpu.device) as GPUDevice, { C: manifest.channels, R: manifest.resolution, L, D });
       unet = gpuUnetOf(sessions.unet, sessions.gpuIo);
     }
@@ -307,24 +307,56 @@ async function openGpuSteps(manifest: Manifest, sessions: Sessions, models: Mode
 }
 
 /**
- * Opens the graph-captured U-Net for guided (batch 2) steps and checks a replayed step against the
- * uncaptured session; on any failure the page keeps the uncaptured session. Returns the note for the
- * backend badge.
+ * The WebGPU sessions. With capture wanted, the U-Net opens once, under graph capture at batch 2, and
+ * serves batch-1 calls too (their row duplicated); the uncaptured U-Net opens only when capture is not
+ * wanted or fails. That is one session and one U-Net call fewer in the first calls (on SwiftShader
+ * 66.4 and 61.4 s against 78.6 and 71.4 s before: docs/benchmark.md), and on a GPU a batch-1 call
+ * costs about what a captured batch-2 call does (H200: 6.0 ms, against 43.9 ms uncaptured).
  */
-async function openCapture(manifest: Manifest, bytes: Uint8Array, sessions: Sessions, models: Models, layout: WebGpuLayout): Promise<string> {
+async function openWebGpu(
+  manifest: Manifest,
+  textBytes: Uint8Array,
+  unetBytes: Uint8Array,
+  layout: WebGpuLayout,
+  captureWanted: boolean,
+): Promise<{ sessions: Sessions; capture: string }> {
+  const options = sessionOptions('webgpu', layout);
+  const textEncoder = await createSession(manifest.text_encoder, textBytes, options);
+  try {
+    let capture = 'graph capture off: software adapter';
+    if (captureWanted) {
+      const opened = await openCapture(manifest, unetBytes, options);
+      if (typeof opened !== 'string') return { sessions: { textEncoder, unet: null, captured: opened }, capture: 'graph capture on' };
+      capture = opened;
+    }
+    return { sessions: { textEncoder, unet: await createSession(manifest.unet, unetBytes, options) }, capture };
+  } catch (err) {
+    await textEncoder.release();
+    throw err;
+  }
+}
+
+/**
+ * Opens the U-Net under graph capture and checks its replays (checkCapture, whose first call is the
+ * capture). Returns it, or why not ("graph capture off: ...").
+ */
+async function openCapture(manifest: Manifest, bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<CapturedUnet | string> {
   const { length: L, width: D } = contextShape(manifest);
   const dims: UnetDims = { C: manifest.channels, R: manifest.resolution, L, D };
+  let session: ort.InferenceSession | null = null;
   let captured: CapturedUnet | null = null;
   try {
-    captured = await createCapturedUnet(bytes, dims, sessionOptions('webgpu', layout));
+    // CAPTURE_OPTIONS fix the symbolic batch at 2, so the session reports 2 where manifest.json says "batch".
+    const atBatch2 = (ios: ModelSpec['inputs']) => ios.map((io) => ({ ...io, shape: io.shape.map((d) => (d === 'batch' ? 2 : d)) }));
+    const spec = { ...manifest.unet, inputs: atBatch2(manifest.unet.inputs), outputs: atBatch2(manifest.unet.outputs) };
+    session = await createSession(spec, bytes, { ...options, ...CAPTURE_OPTIONS });
+    captured = await createCapturedUnet(session, dims);
     const cap = captured;
-    const queued: Pick<CapturedUnet, 'run'> = { run: (s, t, c) => exclusive(() => cap.run(s, t, c)) };
-    const why = await checkCapture(queued, (s, t, c) => models.unet(s, t, c, 2), dims);
+    const why = await checkCapture({ run: (s, t, c) => exclusive(() => cap.run(s, t, c)) }, dims);
     if (why) throw new Error(why);
-    sessions.captured = captured;
-    return 'graph capture on (guided steps)';
+    return captured;
   } catch (err) {
-    await captured?.release().catch(() => undefined);
+    await (captured ?? session)?.release().catch(() => undefined);
     return `graph capture off: ${messageOf(err)}`;
   }
 }
@@ -424,11 +456,15 @@ function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Mod
       expectLength(file, 'timestep', timestep.length, batch);
       expectLength(file, 'encoder_hidden_states', context.length, batch * L * D);
       const captured = sessions.captured;
-      if (batch === 2 && captured) {
-        return exclusive(() => captured.run(sample, timestep, context).catch((err: unknown) => {
+      if (captured && batch <= 2) {
+        // Batch 1 as its row twice (the captured graph has batch 2), keeping the first row's v.
+        const [s, t, c] = batch === 2 ? [sample, timestep, context] : [twice(sample), twice(timestep), twice(context)];
+        const v = await exclusive(() => captured.run(s, t, c).catch((err: unknown) => {
           throw new Error(`${file}: ${messageOf(err)}`);
         }));
+        return batch === 2 ? v : v.slice(0, C * R * R);
       }
+      if (!sessions.unet) throw new Error(`${file}: batch ${batch} needs the uncaptured session, which is not open`);
       const feeds = {
         sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
         timestep: new ort.Tensor('float32', timestep, [batch]),
@@ -457,6 +493,14 @@ function scorerOf(manifest: Manifest, spec: ImageEncoderSpec, sessions: Sessions
       return run(image, { pixels: new ort.Tensor('float32', pixels, [batch, C, R, R]) }, 'embedding', spec.file);
     },
   };
+}
+
+/** [a; a]: one row as a batch of two. */
+function twice(a: Float32Array): Float32Array {
+  const out = new Float32Array(a.length * 2);
+  out.set(a, 0);
+  out.set(a, a.length);
+  return out;
 }
 
 function expectLength(file: string, input: string, got: number, want: number) {
