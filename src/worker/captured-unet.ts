@@ -11,6 +11,7 @@
  * its kernel launches rather than its rows, and the page then needs no uncaptured U-Net session.
  */
 import * as ort from 'onnxruntime-web';
+import { worstRelativeDifference } from './pipeline.ts';
 
 /** Sizes of the U-Net's inputs for one image: channels, resolution, context length and width. */
 export interface UnetDims {
@@ -138,31 +139,23 @@ export async function checkCapture(captured: Pick<CapturedUnet, 'run'>, dims: Un
   const n = dims.C * dims.R * dims.R;
   const ctx = dims.L * dims.D;
   const [xa, xb, ca, cb] = [noise(n), noise(n), noise(ctx), noise(ctx)];
-  const both = (a: Float32Array, b: Float32Array) => {
-    const out = new Float32Array(a.length * 2);
-    out.set(a, 0);
-    out.set(b, a.length);
-    return out;
-  };
-  const first = await captured.run(both(xa, xb), new Float32Array([900, 250]), both(ca, cb)); // the capture run
-  const swapped = await captured.run(both(xb, xa), new Float32Array([250, 900]), both(cb, ca));
+  const first = await captured.run(rows(xa, xb), new Float32Array([900, 250]), rows(ca, cb)); // the capture run
+  const swapped = await captured.run(rows(xb, xa), new Float32Array([250, 900]), rows(cb, ca));
   const rowA = first.subarray(0, n);
   const rowB = first.subarray(n);
   if (!first.every(Number.isFinite)) return 'the capture run gave non-finite values';
-  if (worstDifference(rowA, rowB) < 1e-3) return 'the check cannot tell its two rows apart';
-  const worst = Math.max(worstDifference(swapped.subarray(0, n), rowB), worstDifference(swapped.subarray(n), rowA));
+  if (worstRelativeDifference(rowA, rowB) < 1e-3) return 'the check cannot tell its two rows apart';
+  const worst = Math.max(worstRelativeDifference(swapped.subarray(0, n), rowB), worstRelativeDifference(swapped.subarray(n), rowA));
   // The same kernels on the same values: any real difference is a replay that missed something.
   return worst <= 1e-4 ? null : `a replay on swapped rows differs from the capture run by ${worst.toExponential(1)}`;
 }
 
-/** max |a - b| / max(1, |b|); Infinity when a value is not finite. */
-function worstDifference(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < b.length; i++) {
-    const d = Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i]));
-    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
-  }
-  return worst;
+/** [a; b]: two rows (or two halves of a batch) as one array. */
+export function rows(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 /** The array itself, or a copy when it lives on a SharedArrayBuffer (WebGPU takes plain buffers). */

@@ -8,7 +8,7 @@
 import * as ort from 'onnxruntime-web';
 import { checkIoSpec, contextShape, parseManifest, type ImageEncoderSpec, type Manifest, type ModelSpec } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
-import { CAPTURE_OPTIONS, checkCapture, createCapturedUnet, createUnetIo, gpuUnetOf, type CapturedUnet, type GpuUnet, type UnetDims, type UnetIo } from './captured-unet.ts';
+import { CAPTURE_OPTIONS, checkCapture, createCapturedUnet, createUnetIo, gpuUnetOf, rows, type CapturedUnet, type GpuUnet, type UnetDims, type UnetIo } from './captured-unet.ts';
 import { createGpuSteps } from './gpu-steps.ts';
 import { normaliseRows } from './match.ts';
 import { fetchRuntime } from './runtime-files.ts';
@@ -133,7 +133,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
           phase({ step: 'time' });
           const gpuMs = await timeStep(models);
           const wasmStarted = performance.now();
-          wasmSessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
+          wasmSessions = await createWasmSessions(manifest, textBytes, unetBytes);
           const wasmModels = wrap(manifest, tokenizer, wasmSessions);
           await testRun(wasmModels); // warm-up
           const wasmFirstCallMs = performance.now() - wasmStarted;
@@ -163,7 +163,7 @@ export async function loadModels(options: LoadOptions): Promise<LoadedModels> {
   if (!wasm) {
     phase({ step: 'compile', backend: 'wasm' });
     const started = performance.now();
-    const sessions = await createSessions(manifest, textBytes, unetBytes, 'wasm');
+    const sessions = await createWasmSessions(manifest, textBytes, unetBytes);
     wasm = { sessions, models: wrap(manifest, tokenizer, sessions) };
     firstCallMs = performance.now() - started;
   }
@@ -375,8 +375,9 @@ const sessionOptions = (backend: Backend, layout: WebGpuLayout = WEBGPU_LAYOUT):
   graphOptimizationLevel: 'all',
 });
 
-async function createSessions(manifest: Manifest, textBytes: Uint8Array, unetBytes: Uint8Array, backend: Backend, layout?: WebGpuLayout): Promise<Sessions> {
-  const options = sessionOptions(backend, layout);
+/** The WASM sessions (WebGPU's are openWebGpu's). */
+async function createWasmSessions(manifest: Manifest, textBytes: Uint8Array, unetBytes: Uint8Array): Promise<Sessions> {
+  const options = sessionOptions('wasm');
   const textEncoder = await createSession(manifest.text_encoder, textBytes, options);
   try {
     const unet = await createSession(manifest.unet, unetBytes, options);
@@ -458,7 +459,7 @@ function wrap(manifest: Manifest, tokenizer: Tokenizer, sessions: Sessions): Mod
       const captured = sessions.captured;
       if (captured && batch <= 2) {
         // Batch 1 as its row twice (the captured graph has batch 2), keeping the first row's v.
-        const [s, t, c] = batch === 2 ? [sample, timestep, context] : [twice(sample), twice(timestep), twice(context)];
+        const [s, t, c] = batch === 2 ? [sample, timestep, context] : [rows(sample, sample), rows(timestep, timestep), rows(context, context)];
         const v = await exclusive(() => captured.run(s, t, c).catch((err: unknown) => {
           throw new Error(`${file}: ${messageOf(err)}`);
         }));
@@ -493,14 +494,6 @@ function scorerOf(manifest: Manifest, spec: ImageEncoderSpec, sessions: Sessions
       return run(image, { pixels: new ort.Tensor('float32', pixels, [batch, C, R, R]) }, 'embedding', spec.file);
     },
   };
-}
-
-/** [a; a]: one row as a batch of two. */
-function twice(a: Float32Array): Float32Array {
-  const out = new Float32Array(a.length * 2);
-  out.set(a, 0);
-  out.set(a, a.length);
-  return out;
 }
 
 function expectLength(file: string, input: string, got: number, want: number) {
