@@ -44,10 +44,10 @@ if (!steps) throw new Error(`the loader put no sampler on the GPU: ${gpu.note}`)
 if (values.ahead) steps.ahead = Number(values.ahead);
 const perStep: Models = { ...gpu.models, gpuSteps: undefined };
 
-async function run(models: Models): Promise<{ ms: number; frames: StepFrame[] }> {
+async function run(models: Models, p = params): Promise<{ ms: number; frames: StepFrame[] }> {
   const start = performance.now();
   const frames: StepFrame[] = [];
-  for await (const frame of generate(models, params)) frames.push(frame);
+  for await (const frame of generate(models, p)) frames.push(frame);
   return { ms: performance.now() - start, frames };
 }
 
@@ -62,16 +62,10 @@ for (let r = 0; r < REPS + 1; r++) {
 // Two generations interleaved step by step, as a comparison runs them in the worker: each GPU run keeps
 // its own sample and context and copies them into the U-Net's buffers for its own steps.
 const other: GenerateParams = { ...params, prompt: 'red apple', seed: params.seed + 1, guidance: params.guidance + 2 };
-const otherReference = await collectFinal(wasm, other);
+const otherReference = (await run(wasm, other)).frames.at(-1)!.prev;
 const pair: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
 for await (const { lane, value } of interleave([generate(gpu.models, params), generate(gpu.models, other)])) pair[lane] = value.prev;
 const pairDiff = Math.max(worstRelativeDifference(pair[0], reference.at(-1)!.prev), worstRelativeDifference(pair[1], otherReference));
-
-async function collectFinal(models: Models, p: GenerateParams): Promise<Float32Array> {
-  let last: Float32Array = new Float32Array(0);
-  for await (const frame of generate(models, p)) last = frame.prev;
-  return last;
-}
 
 const last = onGpu.at(-1)!.frames;
 const finalDiff = worstRelativeDifference(last.at(-1)!.prev, reference.at(-1)!.prev);

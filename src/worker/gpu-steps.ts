@@ -89,8 +89,7 @@ export function createGpuSteps(unet: GpuUnet, lock: Lock, ahead: number): GpuSte
             device.queue.submit([load.finish()]);
             device.queue.writeBuffer(buffers.timestep, 0, new Float32Array([s.t, s.t]));
             const params = new ArrayBuffer(32);
-            const sigma = 0; // eta 0
-            const dirScale = Math.sqrt(Math.max(1 - s.abPrev - sigma * sigma, 0));
+            const dirScale = Math.sqrt(Math.max(1 - s.abPrev, 0)); // ddim.ts's with eta 0 (sigma 0)
             new Float32Array(params, 0, 5).set([s.guidance, Math.sqrt(s.ab), Math.sqrt(1 - s.ab), Math.sqrt(s.abPrev), dirScale]);
             new Uint32Array(params, 20, 1)[0] = n;
             device.queue.writeBuffer(own.params, 0, params);

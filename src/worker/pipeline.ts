@@ -349,7 +349,8 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
   let state = initialSamplerState(p.init ? qSampleAt(points[start].ab, p.init.image, firstNoise) : firstNoise);
 
   // 3. One sampler step per point; the last one ends at t = -1 (the clean image).
-  const conditioningAt = (i: number) => (fork !== null && i - start > p.fork!.at ? fork : parent);
+  const forkedAt = (i: number) => fork !== null && i - start > p.fork!.at;
+  const conditioningAt = (i: number) => (forkedAt(i) ? fork! : parent);
   // Guided DDIM (eta 0) without rescale or inpainting can run on the GPU sampler, a few steps ahead.
   const gpu = models.gpuSteps;
   const gpuFits = p.sampler === 'ddim' && p.eta === 0 && p.guidanceRescale === 0 && !p.inpaint && parent.guided && (fork === null || fork.guided);
@@ -370,7 +371,7 @@ export async function* generate(models: Models, params: GenerateParams, signal?:
       const from = points[i];
       const to = points[i + 1];
       const x = state.x;
-      const forked = fork !== null && i - start > p.fork!.at;
+      const forked = forkedAt(i);
       if (forked && i - start === p.fork!.at + 1 && p.fork!.seed !== null) rng = createRng(p.fork!.seed);
       const { guided, batch, ids, context, guidance, rescale } = conditioningAt(i);
       // The conditioning's tokens and context go with the first step that uses them (the fork's first step too).

@@ -6,41 +6,41 @@
 
 /** The runtime binary that ort.min.mjs's "jsep" build (WASM and WebGPU) loads. */
 export const RUNTIME_WASM = 'ort-wasm-simd-threaded.jsep.wasm';
-const DEFAULT_RUNTIME_WASM = RUNTIME_WASM;
 
 /**
- * Downloads `RUNTIME_WASM` (or another build's binary) from `ortBase`, reporting bytes as they arrive (the total from
- * Content-Length; without one, the bytes so far). Throws "<file>: <what went wrong>".
+ * Downloads `file` (default RUNTIME_WASM; another build names its own binary) from `ortBase`, reporting
+ * bytes as they arrive (the total from Content-Length; without one, the bytes so far). Throws
+ * "<file>: <what went wrong>".
  */
 export async function fetchRuntime(
   ortBase: string,
   onProgress: (file: string, loaded: number, total: number) => void,
-  RUNTIME_WASM = DEFAULT_RUNTIME_WASM,
+  file = RUNTIME_WASM,
 ): Promise<Uint8Array> {
   let response: Response;
   try {
-    response = await fetch(new URL(RUNTIME_WASM, ortBase));
+    response = await fetch(new URL(file, ortBase));
   } catch (err) {
-    throw new Error(`${RUNTIME_WASM}: download failed (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${file}: download failed (${err instanceof Error ? err.message : String(err)})`);
   }
-  if (!response.ok) throw new Error(`${RUNTIME_WASM}: HTTP ${response.status} ${response.statusText}`.trim());
+  if (!response.ok) throw new Error(`${file}: HTTP ${response.status} ${response.statusText}`.trim());
   if (response.headers.get('content-type')?.includes('text/html')) {
-    throw new Error(`${RUNTIME_WASM}: not found (the server sent an HTML page instead)`);
+    throw new Error(`${file}: not found (the server sent an HTML page instead)`);
   }
   const declared = Number(response.headers.get('content-length'));
   const total = Number.isFinite(declared) && declared > 0 ? declared : 0;
   const chunks: Uint8Array[] = [];
   let loaded = 0;
-  onProgress(RUNTIME_WASM, 0, total);
+  onProgress(file, 0, total);
   const reader = response.body!.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
     loaded += value.length;
-    onProgress(RUNTIME_WASM, loaded, Math.max(total, loaded));
+    onProgress(file, loaded, Math.max(total, loaded));
   }
-  if (total && loaded !== total) throw new Error(`${RUNTIME_WASM}: expected ${total} bytes, got ${loaded} (truncated download?)`);
+  if (total && loaded !== total) throw new Error(`${file}: expected ${total} bytes, got ${loaded} (truncated download?)`);
   const bytes = new Uint8Array(loaded);
   let offset = 0;
   for (const c of chunks) {
