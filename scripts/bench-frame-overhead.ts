@@ -16,7 +16,8 @@ import { branchEps } from '../src/diffusion/branches.ts';
 import { createRng } from '../src/diffusion/rng.ts';
 import { parseManifest } from '../src/model/manifest.ts';
 import { fakeManifestJson, fakeModels } from '../src/testing/fake-model.ts';
-import type { generate as Generate } from '../src/worker/pipeline.ts';
+import type { generate as Generate } from '../src/pipeline/generate.ts';
+import { runSettings } from '../src/settings/fields.ts';
 
 const { values: flags } = parseArgs({ options: { base: { type: 'string' }, runs: { type: 'string', default: '15' } } });
 const RUNS = Number(flags.runs);
@@ -27,14 +28,14 @@ async function msPerStep(generate: typeof Generate): Promise<number> {
   const models = fakeModels(manifest);
   const start = performance.now();
   let steps = 0;
-  for await (const frame of generate(models, { prompt: 'cat face', seed: 1, steps: STEPS, guidance: 4, sampler: 'euler-a' })) steps += frame.index >= 0 ? 1 : 0;
+  for await (const frame of generate(models, runSettings({ prompt: 'cat face', seed: 1, steps: STEPS, guidance: 4, sampler: 'euler-a' }))) steps += frame.index >= 0 ? 1 : 0;
   return (performance.now() - start) / steps;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const current = (await import('../src/worker/pipeline.ts')).generate;
-const base = flags.base ? ((await import(`${flags.base}/worker/pipeline.ts`)) as { generate: typeof Generate }).generate : null;
+const current = (await import('../src/pipeline/generate.ts')).generate;
+const base = flags.base ? ((await import(`${flags.base}/pipeline/generate.ts`)) as { generate: typeof Generate }).generate : null;
 await msPerStep(current); // warm-up (JIT)
 if (base) await msPerStep(base);
 const times: { current: number[]; base: number[] } = { current: [], base: [] };

@@ -1,6 +1,6 @@
 /**
  * What compare mode's scheduling costs a single run, without a browser or a real model: the worker
- * now feeds every generation through worker/interleave.ts (a one-lane stream for a single run) and
+ * now feeds every generation through pipeline/interleave.ts (a one-lane stream for a single run) and
  * one more async generator (the worker's runJob). This times the pipeline at the shipped model's size
  * with an instant U-Net (the contract's dummy) plainly and through those two layers, alternating
  * rounds, and prints the median ms per step of each and their difference. The U-Net costs ~40 ms per
@@ -11,18 +11,20 @@
 import { parseArgs } from 'node:util';
 import { parseManifest } from '../src/model/manifest.ts';
 import { fakeManifestJson, fakeModels } from '../src/testing/fake-model.ts';
-import { interleave } from '../src/worker/interleave.ts';
-import { generate, type GenerateParams, type Models, type StepFrame } from '../src/worker/pipeline.ts';
+import { generate, type StepFrame } from '../src/pipeline/generate.ts';
+import { interleave } from '../src/pipeline/interleave.ts';
+import type { Models } from '../src/pipeline/models.ts';
+import { runSettings, type RunSettings } from '../src/settings/fields.ts';
 
 const { values: flags } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, steps: { type: 'string', default: '50' } } });
 const rounds = Number(flags.rounds);
 const steps = Number(flags.steps);
 const manifest = parseManifest(fakeManifestJson(64, 128)); // the shipped model's 64 px, context width 128
 const models = fakeModels(manifest);
-const params: GenerateParams = { prompt: 'cat face', seed: 1, steps, guidance: 4 };
+const params: RunSettings = runSettings({ prompt: 'cat face', seed: 1, steps, guidance: 4 });
 
 /** The worker's runJob, less its scoring and posting: one more async generator around the pipeline. */
-async function* job(m: Models, p: GenerateParams): AsyncGenerator<StepFrame> {
+async function* job(m: Models, p: RunSettings): AsyncGenerator<StepFrame> {
   for await (const frame of generate(m, p)) yield frame;
 }
 

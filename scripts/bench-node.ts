@@ -10,16 +10,18 @@
  *           build cannot start WASM threads in Node), threads via worker_threads.
  * - native: onnxruntime-node's bundled CPU library.
  * - webgpu: the page's JSEP build (ort.min.mjs) on Dawn (npm `webgpu`), loaded by the worker's own
- *           src/worker/sessions.ts (scripts/webgpu-node-models.ts); every U-Net call is also counted on
+ *           src/ort/load-models.ts (scripts/webgpu-node-models.ts); every U-Net call is also counted on
  *           the WebGPU API (dispatches, bind groups, writeBuffer), reported as `gpu` in the JSON.
- * All run the page's pipeline (src/worker/pipeline.ts), timed by the worker's own wrapper.
+ * All run the page's pipeline (src/pipeline/generate.ts), timed by the worker's own wrapper.
  */
 import { parseArgs } from 'node:util';
-import { openModels, readModelsDir } from '../src/cli/node-models.ts';
-import { generate, type Models } from '../src/worker/pipeline.ts';
-import { timeModelCalls } from '../src/worker/timed-models.ts';
+import { openModels, readModelsDir } from '../src/ort/node-models.ts';
+import { generate } from '../src/pipeline/generate.ts';
+import type { Models } from '../src/pipeline/models.ts';
+import { timeModelCalls } from '../src/pipeline/timed-models.ts';
+import { runSettings } from '../src/settings/fields.ts';
 import { measure, medianCounts, type Driver, type Plan } from './bench-protocol.ts';
-import type { WebGpuLayout } from '../src/worker/sessions.ts';
+import type { WebGpuLayout } from '../src/ort/sessions.ts';
 import { loadWebGpuModels, type WebGpuModels } from './webgpu-node-models.ts';
 
 // BENCH_MODELS_DIR: the GPU bundle's models/ folder (scripts/gpu-bench.sh), where no checkout travels.
@@ -78,7 +80,7 @@ const driver: Driver = {
     const timed = timeModelCalls(timesCalls ? { ...models!, gpuSteps: undefined } : models!);
     const unetMs: number[] = [];
     const start = performance.now();
-    for await (const _frame of generate(timed.models, { prompt: PROMPT, seed: SEED, steps, guidance, sampler: 'ddim', spacing: 'trailing' })) {
+    for await (const _frame of generate(timed.models, runSettings({ prompt: PROMPT, seed: SEED, steps, guidance, sampler: 'ddim', spacing: 'trailing' }))) {
       unetMs.push(timed.last.unetMs);
     }
     const ms = performance.now() - start;

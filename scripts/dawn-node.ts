@@ -1,6 +1,6 @@
 /**
  * WebGPU in Node through Dawn (npm `webgpu`, which bundles dawn.node), set up so onnxruntime-web's
- * browser build and src/worker/sessions.ts run unchanged, with counters on the WebGPU API that say how
+ * browser build and the page's loader (src/ort/) run unchanged, with counters on the WebGPU API that say how
  * much work one model call sends to the GPU (dispatches, bind groups, uniform/input uploads).
  *
  * Adapter: whatever Vulkan ICD the loader finds. Without a GPU, point it at a software one first

@@ -1,5 +1,5 @@
 /**
- * The sampler on the GPU (src/worker/gpu-steps.ts), through the page's own code: the worker's loader
+ * The sampler on the GPU (src/ort/gpu-steps.ts), through the page's own code: the worker's loader
  * (sessions.ts) on Dawn and the page's pipeline (pipeline.ts), which queues guided DDIM steps ahead and
  * checks each against its own maths. In one process it times a guided generation with the GPU sampler and
  * without it (the loop waiting for every step's v, as the page did before), and checks the GPU sampler's
@@ -11,10 +11,13 @@
  * DDIM with eta 0, trailing spacing: the page's defaults. BENCH_MODELS_DIR as in bench-node.ts.
  */
 import { parseArgs } from 'node:util';
-import { openModels, readModelsDir } from '../src/cli/node-models.ts';
-import { generate, worstRelativeDifference, type GenerateParams, type Models, type StepFrame } from '../src/worker/pipeline.ts';
-import { interleave } from '../src/worker/interleave.ts';
-import type { WebGpuLayout } from '../src/worker/sessions.ts';
+import { openModels, readModelsDir } from '../src/ort/node-models.ts';
+import type { WebGpuLayout } from '../src/ort/sessions.ts';
+import { worstRelativeDifference } from '../src/pipeline/arrays.ts';
+import { generate, type StepFrame } from '../src/pipeline/generate.ts';
+import { interleave } from '../src/pipeline/interleave.ts';
+import type { Models } from '../src/pipeline/models.ts';
+import { runSettings, type RunSettings } from '../src/settings/fields.ts';
 import { loadWebGpuModels } from './webgpu-node-models.ts';
 
 const { values } = parseArgs({
@@ -31,7 +34,7 @@ const { values } = parseArgs({
   },
 });
 const MODELS_DIR = process.env.BENCH_MODELS_DIR ?? 'public/models';
-const params: GenerateParams = { prompt: values.prompt!, seed: Number(values.seed), steps: Number(values.steps), guidance: Number(values.guidance), sampler: 'ddim', spacing: 'trailing' };
+const params: RunSettings = runSettings({ prompt: values.prompt!, seed: Number(values.seed), steps: Number(values.steps), guidance: Number(values.guidance), sampler: 'ddim', spacing: 'trailing' });
 const REPS = Number(values.reps);
 
 setInterval(() => {}, 1000); // a pending timer keeps dawn.node's promises prompt (DESIGN.md)
@@ -61,7 +64,7 @@ for (let r = 0; r < REPS + 1; r++) {
 }
 // Two generations interleaved step by step, as a comparison runs them in the worker: each GPU run keeps
 // its own sample and context and copies them into the U-Net's buffers for its own steps.
-const other: GenerateParams = { ...params, prompt: 'red apple', seed: params.seed + 1, guidance: params.guidance + 2 };
+const other: RunSettings = { ...params, prompt: 'red apple', seed: params.seed + 1, guidance: params.guidance + 2 };
 const otherReference = (await run(wasm, other)).frames.at(-1)!.prev;
 const pair: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
 for await (const { lane, value } of interleave([generate(gpu.models, params), generate(gpu.models, other)])) pair[lane] = value.prev;

@@ -1,5 +1,5 @@
 /**
- * The page's own model loading (src/worker/sessions.ts: fetch + SHA-256 check, backend choice, session
+ * The page's own model loading (src/ort/load-models.ts: fetch + SHA-256 check, backend choice, session
  * creation, test run) on WebGPU in Node: Dawn provides `navigator.gpu` (scripts/dawn-node.ts), a tiny
  * HTTP server on a free port provides the models folder as a static host would, and onnxruntime-web
  * must already resolve to the page's JSEP build (scripts/ort-jsep-register.mjs). Every U-Net call is
@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Models } from '../src/worker/pipeline.ts';
-import type { WebGpuLayout } from '../src/worker/sessions.ts';
+import type { Models } from '../src/pipeline/models.ts';
+import type { WebGpuLayout } from '../src/ort/sessions.ts';
 import { countersSince, installDawn, type GpuCounters } from './dawn-node.ts';
 
 /** WebGPU API calls of one U-Net call. */
@@ -25,12 +25,12 @@ export interface WebGpuModels {
   unetCalls: UnetCallCounts[];
   /** Adapter and backend, in words. */
   note: string;
-  /** The worker's backend and why (sessions.ts's own reason). */
+  /** The worker's backend. */
   backend: string;
 }
 
 /**
- * Loads `modelsDir` through sessions.ts on Dawn; throws if the worker code ends up on anything but WebGPU.
+ * Loads `modelsDir` through the page's loader (src/ort/load-models.ts) on Dawn; throws if the worker code ends up on anything but WebGPU.
  * `captureOnSoftware` (default true) checks graph capture on SwiftShader too; false loads as the page does there.
  */
 export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout, captureOnSoftware = true): Promise<WebGpuModels> {
@@ -38,7 +38,7 @@ export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout,
   serveFileUrls();
   const server = await serveFolder(modelsDir);
   try {
-    const { loadModels } = await import('../src/worker/sessions.ts');
+    const { backendReason, loadModels } = await import('../src/ort/load-models.ts');
     const port = (server.address() as AddressInfo).port;
     const loaded = await loadModels({
       modelBase: `http://127.0.0.1:${port}/`,
@@ -68,7 +68,7 @@ export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout,
       models,
       unetCalls,
       backend: loaded.backend,
-      note: `adapter: ${gpu}${adapter.shaderF16 ? ' (shader-f16)' : ''}; ${loaded.reason}; first calls (sessions, test step, capture) ${Math.round(loaded.firstCallMs)} ms`,
+      note: `adapter: ${gpu}${adapter.shaderF16 ? ' (shader-f16)' : ''}; ${backendReason(loaded)}; first calls (sessions, test step, capture) ${Math.round(loaded.firstCallMs)} ms`,
     };
   } finally {
     server.close();
@@ -76,7 +76,7 @@ export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout,
 }
 
 /**
- * sessions.ts fetches onnxruntime's .wasm from `ortBase` (runtime-files.ts), which here is a file: URL
+ * The loader fetches onnxruntime's .wasm from `ortBase` (runtime-files.ts), which here is a file: URL
  * (Node imports the .mjs glue from there; it cannot import over http). Node's fetch has no file: URLs,
  * so they are answered from the disk, with a Content-Length as a static host sends.
  */

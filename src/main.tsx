@@ -2,7 +2,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.tsx';
-import { startApp } from './controller.ts';
+import { startApp } from './app/start.ts';
 import { registerOffline } from './offline.ts';
 import './styles.css';
 

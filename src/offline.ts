@@ -3,7 +3,7 @@
  * loaded before it was in control, so the next visit works with the network off. Failures only
  * lose offline visits: the page works the same without it.
  */
-import { RUNTIME_WASM } from './worker/runtime-files.ts';
+import { RUNTIME_WASM } from './ort/runtime-files.ts';
 
 /** onnxruntime's runtime (glue module and binary): the inference worker loads them before this worker controls it. */
 const RUNTIME_FILES = [RUNTIME_WASM.replace(/\.wasm$/, '.mjs'), RUNTIME_WASM];

@@ -125,7 +125,7 @@ SAMPLER_RUNS = [
     ("ddpm", "trailing", 7, 4.0, 0.0, 0.0, 0.3, False),
     ("ddim", "trailing", 12, 4.0, 0.5, 0.0, 0.75, False),
     ("ddpm", "trailing", 7, 4.0, 0.0, 0.0, None, True),        # inpainting
-    ("dpmpp-2m", "karras", 6, 4.0, 0.0, 0.3, 0.75, True),      # img2img + inpainting + rescale
+    ("dpmpp-2m", "karras", 6, 4.0, 0.0, 0.3, 0.75, True),      # img2img + inpainting (of the same image) + rescale
     ("ddim", "trailing", 5, 4.0, 1.0, 0.0, None, True),
     ("euler-a", "karras", 7, 4.0, 0.0, 0.0, None, True),
 ]
@@ -146,7 +146,7 @@ def write_sampler_fixture(write: Write, ab: np.ndarray) -> None:
         out = samplers.run(ab, model, sampler=sampler, spacing=spacing, steps=steps, seed=seed, shape=shape,
                            guidance=scale, eta=eta, rescale=rescale,
                            init=(init_image, strength) if strength is not None else None,
-                           inpaint=(known, mask) if inpaint else None)
+                           inpaint=(init_image if strength is not None else known, mask) if inpaint else None)
         opt = lambda a: arr(a) if a is not None else None
         frames = [{"t": f["t"], "t_prev": f["t_prev"], "ab": f["ab"], "ab_prev": f["ab_prev"], "x_t": arr(f["x_t"]),
                    "v": arr(f["v"]), "x0": arr(f["x0"]), "eps": arr(f["eps"]), "prev": arr(f["prev"]),
@@ -154,7 +154,7 @@ def write_sampler_fixture(write: Write, ab: np.ndarray) -> None:
         runs.append({"sampler": sampler, "spacing": spacing, "seed": seed, "shape": list(shape), "steps": steps,
                      "guidance": scale, "eta": eta, "rescale": rescale,
                      "init": {"image": arr(init_image), "strength": strength} if strength is not None else None,
-                     "inpaint": {"image": arr(known), "mask": arr(mask)} if inpaint else None,
+                     "inpaint": {"image": arr(init_image if strength is not None else known), "mask": arr(mask)} if inpaint else None,
                      "x_T": arr(out["x_T"]), "frames": frames})
     write("samplers-dummy.json", {
         "model": "v_cond = x * t / (t + 1); v_uncond = -0.5 * x * t / (t + 1), t = float32(point t)",

@@ -1,16 +1,18 @@
 /**
  * Command-line generation with the shipped models, through the same pipeline as the page
- * (src/worker/pipeline.ts), on onnxruntime-node. Run `npm run generate -- --help`.
+ * (src/pipeline/generate.ts), on onnxruntime-node. Run `npm run generate -- --help`.
  */
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { chwToRgba } from '../diffusion/image.ts';
-import { generate, validateParams, type GenerateParams } from '../worker/pipeline.ts';
-import { matchScore } from '../worker/match.ts';
+import { ModelsDirError, openModels, readModelsDir } from '../ort/node-models.ts';
+import { checkSettings } from '../pipeline/check-settings.ts';
+import { generate } from '../pipeline/generate.ts';
+import { matchScore } from '../pipeline/match.ts';
+import { runSettings, type RunSettings } from '../settings/fields.ts';
 import { writeFileAtomic } from './atomic-write.ts';
-import { ModelsDirError, openModels, readModelsDir } from './node-models.ts';
 import { encodeImagePng, settingsText } from '../export/png-file.ts';
 import { encodeTrajectoryGif, type GifStep } from '../export/trajectory-gif.ts';
 
@@ -111,8 +113,8 @@ interface Options {
   sampler?: string;
   spacing?: string;
   eta?: number;
-  negativePrompt?: string;
-  guidanceRescale?: number;
+  negative?: string;
+  rescale?: number;
   modelsDir: string;
   threads?: number;
 }
@@ -168,8 +170,8 @@ function parseOptions(argv: string[]): Options | null {
     sampler: values.sampler,
     spacing: values.spacing,
     eta: parseNumber('eta', values.eta),
-    negativePrompt: values['negative-prompt'],
-    guidanceRescale: parseNumber('guidance-rescale', values['guidance-rescale']),
+    negative: values['negative-prompt'],
+    rescale: parseNumber('guidance-rescale', values['guidance-rescale']),
     modelsDir: resolve(values.models ?? 'public/models'),
     gif: values.gif,
     threads,
@@ -207,32 +209,32 @@ async function main(argv: string[]): Promise<number> {
   if (!existsSync(options.modelsDir)) throw new UsageError(`models folder not found: ${options.modelsDir} (use --models DIR)`);
   const { manifest, tokenizer } = readModelsDir(options.modelsDir);
   const defaults = manifest.defaults;
-  const base: Required<Omit<GenerateParams, 'prompt' | 'init' | 'inpaint' | 'fork'>> = {
+  const base: RunSettings = runSettings({
     seed: options.seed ?? defaults.seed,
     steps: options.steps ?? defaults.steps,
     guidance: options.guidance ?? defaults.guidance,
-    sampler: (options.sampler ?? 'ddim') as NonNullable<GenerateParams['sampler']>,
-    spacing: (options.spacing ?? 'trailing') as NonNullable<GenerateParams['spacing']>,
+    sampler: (options.sampler ?? 'ddim') as RunSettings['sampler'],
+    spacing: (options.spacing ?? 'trailing') as RunSettings['spacing'],
     eta: options.eta ?? 0,
-    negativePrompt: options.negativePrompt ?? '',
-    guidanceRescale: options.guidanceRescale ?? 0,
-  };
+    negative: options.negative ?? '',
+    rescale: options.rescale ?? 0,
+  });
   try {
-    validateParams({ prompt: '', ...base }, manifest.schedule.num_train_timesteps);
+    checkSettings({ ...base, prompt: '' }, manifest.schedule.num_train_timesteps);
   } catch (error) {
-    // The pipeline names fields as GenerateParams does; say them as flags.
-    const message = (error as Error).message.replace(/^negativePrompt/, 'negative-prompt').replace(/^guidanceRescale/, 'guidance-rescale');
+    // The pipeline names fields as a link does; say them as flags.
+    const message = (error as Error).message.replace(/^negative\b/, 'negative-prompt').replace(/^rescale\b/, 'guidance-rescale');
     throw new UsageError(`--${message}`);
   }
   const sessionOptions = options.threads ? { intraOpNumThreads: options.threads } : {};
   const models = await openModels(ort, options.modelsDir, manifest, tokenizer, sessionOptions, (why) => console.error(`note: ${why}`));
   console.log(`${manifest.name}: loaded from ${options.modelsDir} in ${((performance.now() - loadStart) / 1000).toFixed(2)} s`);
-  const extras = [base.eta ? `eta ${base.eta}` : '', base.guidanceRescale ? `rescale ${base.guidanceRescale}` : '',
-    base.negativePrompt ? `negative ${JSON.stringify(base.negativePrompt)}` : ''].filter(Boolean);
+  const extras = [base.eta ? `eta ${base.eta}` : '', base.rescale ? `rescale ${base.rescale}` : '',
+    base.negative ? `negative ${JSON.stringify(base.negative)}` : ''].filter(Boolean);
   console.log(`seed ${base.seed}, ${base.steps} steps, ${base.sampler} ${base.spacing}, guidance ${base.guidance}${extras.map((e) => `, ${e}`).join('')}`);
 
   for (const job of options.jobs) {
-    const params: GenerateParams = { ...base, prompt: job.prompt ?? defaults.prompt };
+    const params: RunSettings = { ...base, prompt: job.prompt ?? defaults.prompt };
     const start = performance.now();
     let image: Float32Array | undefined;
     const gifSteps: GifStep[] = [];
@@ -243,7 +245,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const seconds = (performance.now() - start) / 1000;
     const side = manifest.resolution;
-    const text = settingsText({ ...base, prompt: params.prompt, model: manifest.name });
+    const text = settingsText({ ...params, model: manifest.name });
     writeFileAtomic(job.out, encodeImagePng(chwToRgba(image!, side, side), side, side, { text }));
     if (options.gif) {
       writeFileAtomic(options.gif, encodeTrajectoryGif(gifSteps, side));

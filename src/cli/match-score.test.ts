@@ -6,9 +6,9 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { modelsDir } from '../testing/fixtures.ts';
-import { generate } from '../worker/pipeline.ts';
-import { matchScore } from '../worker/match.ts';
-import { openModels, readModelsDir } from './node-models.ts';
+import { openModels, readModelsDir } from '../ort/node-models.ts';
+import { matchScore } from '../pipeline/match.ts';
+import { generateRun as generate } from '../testing/runs.ts';
 
 const PROMPTS = ['red heart', 'cat face', 'rocket', 'snowflake'];
 

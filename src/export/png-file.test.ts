@@ -1,8 +1,8 @@
 import { decode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
-import { encodeImagePng, settingsText, toLatin1Text, upscaleNearest } from './png-file.ts';
+import { encodeImagePng, settingsText, toLatin1Text, upscaleNearest, type PngSettings } from './png-file.ts';
 
-const settings = {
+const settings: PngSettings = {
   prompt: 'cat face',
   seed: 7,
   steps: 20,
@@ -10,8 +10,8 @@ const settings = {
   sampler: 'ddim',
   spacing: 'trailing',
   eta: 0,
-  negativePrompt: '',
-  guidanceRescale: 0,
+  negative: '',
+  rescale: 0,
 };
 
 describe('encodeImagePng', () => {

@@ -4,29 +4,14 @@
  * upscaled by nearest neighbour, with the run's settings in tEXt chunks. No I/O: returns bytes.
  */
 import { encode } from 'fast-png';
+import type { RunSettings } from '../settings/fields.ts';
 
-/** The settings a PNG records: the generation's own parameters (the page adds its start point). */
-export interface PngSettings {
-  prompt: string;
-  seed: number;
-  steps: number;
-  guidance: number;
-  sampler: string;
-  spacing: string;
-  eta: number;
-  negativePrompt: string;
-  guidanceRescale: number;
-  /** 'noise' (default), 'img2img' or 'inpaint'. */
-  start?: string;
-  strength?: number;
-  keep?: string;
-  /** With keep 'mask': the painted mask as the link's `mask` field writes it (RLE + base64url). */
-  mask?: string;
-  /** The model that made the image (manifest name). */
-  model?: string;
-  /** The page link that reproduces the run, when there is one. */
-  link?: string;
-}
+/**
+ * The settings a PNG records: the run's own (src/settings/fields.ts; the page adds its start point),
+ * the model that made it (manifest name) and the page link that reproduces it, when there is one.
+ */
+export type PngSettings = Pick<RunSettings, 'prompt' | 'seed' | 'steps' | 'guidance' | 'sampler' | 'spacing' | 'eta' | 'negative' | 'rescale'> &
+  Partial<Pick<RunSettings, 'start' | 'strength' | 'keep' | 'mask'>> & { model?: string; link?: string };
 
 /**
  * tEXt holds Latin-1 only, so every value is written with `%` and any character outside printable
@@ -49,14 +34,14 @@ export function settingsText(s: PngSettings): Record<string, string> {
   const text: Record<string, string> = {
     Software: 'diffusion-playground',
     prompt: s.prompt,
-    negative_prompt: s.negativePrompt,
+    negative_prompt: s.negative,
     seed: String(s.seed),
     steps: String(s.steps),
     guidance: String(s.guidance),
     sampler: s.sampler,
     spacing: s.spacing,
     eta: String(s.eta),
-    guidance_rescale: String(s.guidanceRescale),
+    guidance_rescale: String(s.rescale),
   };
   if (s.start && s.start !== 'noise') {
     text.start = s.start;

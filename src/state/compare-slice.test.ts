@@ -2,50 +2,51 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLERS } from '../diffusion/sampler.ts';
 import { compareParamsOf, defaultCompareB } from './compare-slice.ts';
-import type { Frame, GenerationParams } from './generation-slice.ts';
+import { runSettings } from '../settings/fields.ts';
+import type { Frame } from './generation-slice.ts';
 import { applyUrlState, selectUrlState, useStore } from './store.ts';
 import { parseUrlState, serializeUrlState } from './url-state.ts';
 
-const a: GenerationParams = {
-  prompt: 'cat face', seed: 3, steps: 30, guidance: 4, sampler: 'euler-a', spacing: 'karras', eta: 0, negativePrompt: 'dark',
-  guidanceRescale: 0.7, start: 'img2img', strength: 0.5, keep: 'left', fork: { at: 3, prompt: 'x', negativePrompt: '', guidance: 2, seed: null },
-};
+const a = runSettings({
+  prompt: 'cat face', seed: 3, steps: 30, guidance: 4, sampler: 'euler-a', spacing: 'karras', eta: 0, negative: 'dark',
+  rescale: 0.7, start: 'img2img', strength: 0.5, keep: 'left', fork: 3, fork_prompt: 'x', fork_negative: '', fork_guidance: 2, fork_seed: -1,
+});
+const noBranch = { fork: -1, fork_prompt: '', fork_negative: '', fork_guidance: 4, fork_seed: -1 };
 const frame = (index: number) => ({ index, total: 3 }) as Frame;
 
 describe('compare slice', () => {
   beforeEach(() => useStore.setState(useStore.getInitialState(), true));
 
   it("B takes A's other settings, its own five fields, and no branch", () => {
-    const b = compareParamsOf(a, { prompt: 'red heart', seed: 9, steps: 12, guidance: 6, sampler: 'dpmpp-2m' });
-    expect(b).toEqual({ ...a, fork: undefined, prompt: 'red heart', seed: 9, steps: 12, guidance: 6, sampler: 'dpmpp-2m' });
-    expect('fork' in b && b.fork !== undefined).toBe(false);
+    const b = compareParamsOf(a, { b_prompt: 'red heart', b_seed: 9, b_steps: 12, b_guidance: 6, b_sampler: 'dpmpp-2m' });
+    expect(b).toEqual({ ...a, ...noBranch, prompt: 'red heart', seed: 9, steps: 12, guidance: 6, sampler: 'dpmpp-2m' });
   });
 
   it("falls back to a spacing B's sampler can run, and sends DDIM's eta only to DDIM", () => {
-    const ddim = compareParamsOf({ ...a, sampler: 'ddim', spacing: 'trailing', eta: 0.5 }, { ...defaultCompareB(a), sampler: 'ddpm' });
+    const ddim = compareParamsOf({ ...a, sampler: 'ddim', spacing: 'trailing', eta: 0.5 }, { ...defaultCompareB(a), b_sampler: 'ddpm' });
     expect(ddim.eta).toBe(0);
-    const karras = compareParamsOf(a, { ...defaultCompareB(a), sampler: 'ddim' });
+    const karras = compareParamsOf(a, { ...defaultCompareB(a), b_sampler: 'ddim' });
     expect(karras.spacing).not.toBe('karras');
     expect(SAMPLERS.find((s) => s.name === 'ddim')!.spacings).toContain(karras.spacing);
-    expect(compareParamsOf({ ...a, sampler: 'ddim', spacing: 'trailing', eta: 0.5 }, { ...defaultCompareB(a), sampler: 'ddim' }).eta).toBe(0.5);
+    expect(compareParamsOf({ ...a, sampler: 'ddim', spacing: 'trailing', eta: 0.5 }, { ...defaultCompareB(a), b_sampler: 'ddim' }).eta).toBe(0.5);
   });
 
   it("turning compare on sets B to A's settings with the next seed (wrapping at 2^32)", () => {
     const s = useStore.getState();
-    s.setPrompt('owl');
-    s.setSeed(4294967295);
-    s.setSteps(7);
+    s.updateSettings({ prompt: 'owl' });
+    s.updateSettings({ seed: 4294967295 });
+    s.updateSettings({ steps: 7 });
     s.startComparing();
     expect(useStore.getState().compareOn).toBe(true);
-    expect(useStore.getState().compareB).toEqual({ prompt: 'owl', seed: 0, steps: 7, guidance: 4, sampler: 'ddim' });
+    expect(useStore.getState().compareB).toEqual({ b_prompt: 'owl', b_seed: 0, b_steps: 7, b_guidance: 4, b_sampler: 'ddim' });
   });
 
   it("clamps B's numbers to their URL ranges and ignores an unknown sampler", () => {
     const s = useStore.getState();
-    s.setCompareB({ seed: -4, steps: 1000, guidance: 2.5, sampler: 'nope' as never });
-    expect(useStore.getState().compareB).toMatchObject({ seed: 0, steps: 100, guidance: 2.5, sampler: 'ddim' });
-    s.setCompareB({ steps: NaN });
-    expect(useStore.getState().compareB.steps).toBe(30);
+    s.setCompareB({ b_seed: -4, b_steps: 1000, b_guidance: 2.5, b_sampler: 'nope' as never });
+    expect(useStore.getState().compareB).toMatchObject({ b_seed: 0, b_steps: 100, b_guidance: 2.5, b_sampler: 'ddim' });
+    s.setCompareB({ b_steps: NaN });
+    expect(useStore.getState().compareB.b_steps).toBe(30);
   });
 
   it("keeps only the current B's frames and statuses", () => {
@@ -84,7 +85,7 @@ describe('compare slice', () => {
         applyUrlState(parseUrlState(hash).values);
         const s = useStore.getState();
         expect(s.compareOn).toBe(v.cmp === 1);
-        expect(s.compareB).toEqual({ prompt: v.b_prompt, seed: v.b_seed, steps: v.b_steps, guidance: v.b_guidance, sampler: v.b_sampler });
+        expect(s.compareB).toEqual({ b_prompt: v.b_prompt, b_seed: v.b_seed, b_steps: v.b_steps, b_guidance: v.b_guidance, b_sampler: v.b_sampler });
         expect(serializeUrlState(selectUrlState(s))).toBe(hash);
       }),
       { numRuns: 2000 },

@@ -5,19 +5,11 @@
  * The URL carries the mode and B's settings (cmp, b_*), so a link reopens the comparison.
  */
 import type { StateCreator } from 'zustand';
-import { samplerInfo, SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
-import type { Frame, GenerationParams, GenerationStatus } from './generation-slice.ts';
+import { samplerInfo, SAMPLERS, supportsSpacing } from '../diffusion/sampler.ts';
+import { clampNumber, COMPARE_KEYS, defaultUrlState, pick, runSettings, type CompareSettings, type RunSettings } from '../settings/fields.ts';
+import type { Frame, GenerationStatus } from './generation-slice.ts';
 import type { StoreState } from './store.ts';
-import { cutAtCodePoint, defaultUrlState, URL_FIELDS } from './url-state.ts';
-
-/** B's own settings; everything else B takes from A. */
-export interface CompareSettings {
-  prompt: string;
-  seed: number;
-  steps: number;
-  guidance: number;
-  sampler: SamplerName;
-}
+import { cutAtCodePoint } from './url-state.ts';
 
 export interface CompareSlice {
   /** Whether Generate runs A and B side by side. */
@@ -28,7 +20,7 @@ export interface CompareSlice {
   compareIds: { a: number; b: number } | null;
   compareStatus: GenerationStatus;
   /** B's settings as it runs (A's others included). */
-  compareParams: GenerationParams | null;
+  compareParams: RunSettings | null;
   /** B's frames received so far, in step order. */
   compareFrames: Frame[];
   compareError: string | null;
@@ -39,7 +31,7 @@ export interface CompareSlice {
   /** Changes some of B's settings, each clamped to its URL range (an unknown sampler is ignored). */
   setCompareB(change: Partial<CompareSettings>): void;
   /** A comparison was sent: B (request `ids.b`) runs with `params` beside A (`ids.a`). */
-  startCompare(ids: { a: number; b: number }, params: GenerationParams): void;
+  startCompare(ids: { a: number; b: number }, params: RunSettings): void;
   /** Ignored unless `id` is the current B (a late frame of a replaced comparison). */
   addCompareFrame(id: number, frame: Frame): void;
   completeCompare(id: number): void;
@@ -48,26 +40,20 @@ export interface CompareSlice {
 }
 
 /** B's full settings: A's, with B's own five fields; no branch. A spacing B's sampler cannot run falls back to its first. */
-export function compareParamsOf(a: GenerationParams, b: CompareSettings): GenerationParams {
-  const { fork: _fork, ...rest } = a;
-  const spacing = supportsSpacing(b.sampler, a.spacing) ? a.spacing : samplerInfo(b.sampler).spacings[0];
-  // eta belongs to DDIM, as in generateNow.
-  return { ...rest, prompt: b.prompt, seed: b.seed, steps: b.steps, guidance: b.guidance, sampler: b.sampler, spacing, eta: b.sampler === 'ddim' ? a.eta : 0 };
+export function compareParamsOf(a: RunSettings, b: CompareSettings): RunSettings {
+  const spacing = supportsSpacing(b.b_sampler, a.spacing) ? a.spacing : samplerInfo(b.b_sampler).spacings[0];
+  // eta belongs to DDIM, as in runOf.
+  return {
+    ...a,
+    prompt: b.b_prompt, seed: b.b_seed, steps: b.b_steps, guidance: b.b_guidance, sampler: b.b_sampler, spacing,
+    eta: b.b_sampler === 'ddim' ? a.eta : 0,
+    ...pick(runSettings(), ['fork', 'fork_prompt', 'fork_negative', 'fork_guidance', 'fork_seed']),
+  };
 }
 
 /** The default B for A's settings: the same, with the next seed (wrapping at 2^32). */
-export function defaultCompareB(a: Pick<StoreState, 'prompt' | 'seed' | 'steps' | 'guidance' | 'sampler'>): CompareSettings {
-  return { prompt: a.prompt, seed: (a.seed + 1) % 4294967296, steps: a.steps, guidance: a.guidance, sampler: a.sampler };
-}
-
-type NumberKey = 'b_seed' | 'b_steps' | 'b_guidance';
-
-/** Clamps to the URL table's range of `name` (NaN becomes its default). */
-function clampTo(name: NumberKey, value: number): number {
-  const f = URL_FIELDS.find((x) => x.name === name) as { type: string; min: number; max: number; default: number };
-  if (!Number.isFinite(value)) return f.default;
-  const v = f.type === 'int' ? Math.round(value) : value;
-  return Math.min(f.max, Math.max(f.min, v));
+export function defaultCompareB(a: Pick<RunSettings, 'prompt' | 'seed' | 'steps' | 'guidance' | 'sampler'>): CompareSettings {
+  return { b_prompt: a.prompt, b_seed: (a.seed + 1) % 4294967296, b_steps: a.steps, b_guidance: a.guidance, b_sampler: a.sampler };
 }
 
 export const createCompareSlice: StateCreator<StoreState, [], [], CompareSlice> = (set, get) => {
@@ -75,21 +61,21 @@ export const createCompareSlice: StateCreator<StoreState, [], [], CompareSlice> 
   const isB = (id: number) => get().compareIds?.b === id;
   return {
     compareOn: d.cmp === 1,
-    compareB: { prompt: d.b_prompt, seed: d.b_seed, steps: d.b_steps, guidance: d.b_guidance, sampler: d.b_sampler },
+    compareB: pick(d, COMPARE_KEYS),
     compareIds: null,
     compareStatus: 'idle',
     compareParams: null,
     compareFrames: [],
     compareError: null,
     setCompareOn: (compareOn) => set({ compareOn }),
-    startComparing: () => set({ compareOn: true, compareB: defaultCompareB(get()) }),
+    startComparing: () => set({ compareOn: true, compareB: defaultCompareB(get().settings) }),
     setCompareB: (change) => {
       const b = { ...get().compareB };
-      if (change.prompt !== undefined) b.prompt = cutAtCodePoint(change.prompt, 500);
-      if (change.seed !== undefined) b.seed = clampTo('b_seed', change.seed);
-      if (change.steps !== undefined) b.steps = clampTo('b_steps', change.steps);
-      if (change.guidance !== undefined) b.guidance = clampTo('b_guidance', change.guidance);
-      if (change.sampler !== undefined && SAMPLERS.some((s) => s.name === change.sampler)) b.sampler = change.sampler;
+      if (change.b_prompt !== undefined) b.b_prompt = cutAtCodePoint(change.b_prompt, 500);
+      if (change.b_seed !== undefined) b.b_seed = clampNumber('b_seed', change.b_seed);
+      if (change.b_steps !== undefined) b.b_steps = clampNumber('b_steps', change.b_steps);
+      if (change.b_guidance !== undefined) b.b_guidance = clampNumber('b_guidance', change.b_guidance);
+      if (change.b_sampler !== undefined && SAMPLERS.some((s) => s.name === change.b_sampler)) b.b_sampler = change.b_sampler;
       set({ compareB: b });
     },
     startCompare: (ids, params) =>

@@ -1,7 +1,7 @@
 /** The forward-process panel: which clean image gets noised, and to which timestep. */
 import type { StateCreator } from 'zustand';
-import type { GenerationParams } from './generation-slice.ts';
-import { defaultUrlState } from './url-state.ts';
+import type { RunSettings } from '../settings/fields.ts';
+import { defaultUrlState } from '../settings/fields.ts';
 import type { StoreState } from './store.ts';
 
 /** A manifest sample by index, or the image of a finished generation (see `forwardRun`). */
@@ -20,7 +20,7 @@ export interface ForwardUpload {
  * page has rebuilt it by running `params` again.
  */
 export interface ForwardRun {
-  params: GenerationParams;
+  params: RunSettings;
   /** The run's finished image, [3, H, W] in [-1, 1]; null while a link's run is being rebuilt. */
   image: Float32Array | null;
 }
@@ -41,7 +41,7 @@ export interface ForwardSlice {
   /** Choosing 'generated' pins the latest finished run (ignored when there is none). */
   setForwardSource(source: ForwardSource): void;
   /** A link's source run to rebuild: the panel shows 'generated' and waits for `completeForwardRun`. */
-  expectForwardRun(params: GenerationParams): void;
+  expectForwardRun(params: RunSettings): void;
   /** The rebuilt image of the pending source run. */
   completeForwardRun(image: Float32Array): void;
   setForwardImage(image: Float32Array | null): void;

@@ -1,25 +1,11 @@
 /** The reverse process as the page sees it: the frames of the current generation and its status. */
 import type { StateCreator } from 'zustand';
-import type { GenerateRequest, StepEvent } from '../worker/protocol.ts';
+import type { RunSettings } from '../settings/fields.ts';
+import type { StepEvent } from '../worker/protocol.ts';
 import type { StoreState } from './store.ts';
-import type { KeepChoice, StartMode } from './url-state.ts';
 
 /** One denoising step as received from the worker, less its request id and U-Net time. Arrays are [3, H, W] float32. */
 export type Frame = Omit<StepEvent, 'type' | 'id' | 'unetMs'>;
-
-/**
- * The settings a generation ran with (shown beside its frames): those of its generate request, with
- * the start point named rather than its arrays (which were transferred to the worker).
- */
-export type GenerationParams = Omit<GenerateRequest, 'type' | 'id' | 'init' | 'inpaint'> & {
-  start: StartMode;
-  /** img2img strength (meaningful when start is 'img2img'). */
-  strength: number;
-  /** The half inpainting kept, or 'mask' (meaningful when start is 'inpaint'). */
-  keep: KeepChoice;
-  /** With keep 'mask': the painted mask as `encodeMask` wrote it (1 = keep), so the run can be linked and rerun. */
-  mask?: string;
-};
 
 export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
@@ -27,7 +13,7 @@ export type GenerationStatus = 'idle' | 'running' | 'done' | 'cancelled' | 'erro
 export interface GenerationResult {
   id: number;
   image: Float32Array;
-  params: GenerationParams;
+  params: RunSettings;
 }
 
 export interface GenerationSlice {
@@ -35,7 +21,7 @@ export interface GenerationSlice {
   generationId: number | null;
   generationStatus: GenerationStatus;
   /** Settings of the current generation; its step count is the number of frames to expect. */
-  generationParams: GenerationParams | null;
+  generationParams: RunSettings | null;
   /** Frames received so far, in step order. */
   frames: Frame[];
   /** Frame shown when rewinding; null follows the latest frame. */
@@ -47,7 +33,7 @@ export interface GenerationSlice {
   lastResult: GenerationResult | null;
   /** Why the shown run started by itself (on load, from a link), or null for a run the person started. */
   runNote: string | null;
-  startGeneration(id: number, params: GenerationParams): void;
+  startGeneration(id: number, params: RunSettings): void;
   /** Ignored unless `id` is the current generation (a late frame of a replaced run). */
   addFrame(id: number, frame: Frame): void;
   completeGeneration(id: number, ms: number): void;
@@ -57,7 +43,7 @@ export interface GenerationSlice {
   interruptGeneration(): void;
   setViewIndex(index: number | null): void;
   /** Shows a finished run again (from the history) under `id`, a number no worker request uses. */
-  showRun(id: number, params: GenerationParams, frames: Frame[]): void;
+  showRun(id: number, params: RunSettings, frames: Frame[]): void;
   setRunNote(note: string | null): void;
 }
 

@@ -6,7 +6,7 @@
  */
 import { del, get, set } from 'idb-keyval';
 import { HISTORY_LIMIT, type HistoryEntry } from './history-slice.ts';
-import { runOfUrlState, urlStateOfRun } from './run-settings.ts';
+import { runOfUrlState, urlStateOfRun } from './run-links.ts';
 import { parseUrlState, serializeUrlState } from './url-state.ts';
 
 const KEY = 'history-v1';

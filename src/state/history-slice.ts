@@ -4,7 +4,8 @@
  * without frames by src/state/history-db.ts.
  */
 import type { StateCreator } from 'zustand';
-import type { Frame, GenerationParams } from './generation-slice.ts';
+import type { RunSettings } from '../settings/fields.ts';
+import type { Frame } from './generation-slice.ts';
 import type { StoreState } from './store.ts';
 
 /** How many runs the strip keeps. */
@@ -23,7 +24,7 @@ export const FRAME_BUDGET_BYTES = 10 * 1024 * 1024;
 export interface HistoryEntry {
   /** Unique, increasing: when the run finished (ms since the epoch, bumped to stay unique). */
   key: number;
-  params: GenerationParams;
+  params: RunSettings;
   /** The final image as RGBA bytes [side, side, 4]. */
   thumbnail: Uint8ClampedArray;
   side: number;

@@ -1,11 +1,12 @@
 import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Frame, GenerationParams } from './generation-slice.ts';
+import { runSettings, type RunSettings } from '../settings/fields.ts';
+import type { Frame } from './generation-slice.ts';
 import { fromStored, loadHistory, saveHistory, toStored } from './history-db.ts';
 import { frameBytes, HISTORY_LIMIT, trimHistory, type HistoryEntry } from './history-slice.ts';
 import { useStore } from './store.ts';
 
-const params: GenerationParams = {
+const params: RunSettings = runSettings({
   prompt: 'cat face 🐱',
   seed: 9,
   steps: 3,
@@ -13,12 +14,12 @@ const params: GenerationParams = {
   sampler: 'dpmpp-2m',
   spacing: 'karras',
   eta: 0,
-  negativePrompt: 'dark',
-  guidanceRescale: 0.7,
+  negative: 'dark',
+  rescale: 0.7,
   start: 'noise',
   strength: 0.6,
   keep: 'left',
-};
+});
 
 function frame(index: number): Frame {
   const a = () => new Float32Array(3 * 8 * 8);

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { runSettings } from '../settings/fields.ts';
 import { applyUrlState, selectUrlState, useStore } from './store.ts';
 import type { Frame } from './generation-slice.ts';
 
@@ -20,10 +21,7 @@ const frame = (index: number): Frame => ({
   ms: 1,
 });
 
-const params = {
-  prompt: 'cat face', seed: 1, steps: 3, guidance: 4, sampler: 'ddim', spacing: 'trailing', eta: 0, negativePrompt: '', guidanceRescale: 0,
-  start: 'noise', strength: 0.6, keep: 'left',
-} as const;
+const params = runSettings({ prompt: 'cat face', seed: 1, steps: 3, guidance: 4 });
 
 describe('store', () => {
   beforeEach(() => useStore.setState(useStore.getInitialState(), true));
@@ -41,13 +39,13 @@ describe('store', () => {
 
   it('clamps parameters to the URL table ranges', () => {
     const s = useStore.getState();
-    s.setSteps(0);
-    s.setGuidance(99);
-    s.setSeed(2.6);
+    s.updateSettings({ steps: 0 });
+    s.updateSettings({ guidance: 99 });
+    s.updateSettings({ seed: 2.6 });
     useStore.getState().setForwardT(-5);
     expect(selectUrlState(useStore.getState())).toMatchObject({ steps: 1, guidance: 20, seed: 3, t: 0 });
-    s.setSteps(NaN);
-    expect(useStore.getState().steps).toBe(30);
+    s.updateSettings({ steps: NaN });
+    expect(useStore.getState().settings.steps).toBe(30);
   });
 
   it('applies URL state', () => {
@@ -59,25 +57,25 @@ describe('store', () => {
 
   it('keeps the spacing one the sampler supports', () => {
     const s = useStore.getState();
-    s.setSpacing('karras'); // DDIM cannot
-    expect(useStore.getState().spacing).toBe('trailing');
-    s.setSampler('dpmpp-2m');
-    s.setSpacing('karras');
-    s.setSampler('euler-a'); // can: kept
-    expect(useStore.getState()).toMatchObject({ sampler: 'euler-a', spacing: 'karras' });
-    s.setSampler('ddpm'); // cannot: back to trailing
-    expect(useStore.getState()).toMatchObject({ sampler: 'ddpm', spacing: 'trailing' });
-    s.setSampler('plms' as never);
-    expect(useStore.getState().sampler).toBe('ddpm');
+    s.updateSettings({ spacing: 'karras' }); // DDIM cannot
+    expect(useStore.getState().settings.spacing).toBe('trailing');
+    s.updateSettings({ sampler: 'dpmpp-2m' });
+    s.updateSettings({ spacing: 'karras' });
+    s.updateSettings({ sampler: 'euler-a' }); // can: kept
+    expect(useStore.getState().settings).toMatchObject({ sampler: 'euler-a', spacing: 'karras' });
+    s.updateSettings({ sampler: 'ddpm' }); // cannot: back to trailing
+    expect(useStore.getState().settings).toMatchObject({ sampler: 'ddpm', spacing: 'trailing' });
+    s.updateSettings({ sampler: 'plms' as never });
+    expect(useStore.getState().settings.sampler).toBe('ddpm');
   });
 
   it('clamps eta and guidance rescale to 0..1', () => {
     const s = useStore.getState();
-    s.setEta(3);
-    s.setGuidanceRescale(-1);
-    expect(useStore.getState()).toMatchObject({ eta: 1, guidanceRescale: 0 });
-    s.setEta(NaN);
-    expect(useStore.getState().eta).toBe(0);
+    s.updateSettings({ eta: 3 });
+    s.updateSettings({ rescale: -1 });
+    expect(useStore.getState().settings).toMatchObject({ eta: 1, rescale: 0 });
+    s.updateSettings({ eta: NaN });
+    expect(useStore.getState().settings.eta).toBe(0);
   });
 
   it('collects frames of the current generation only', () => {
@@ -143,13 +141,14 @@ describe('store', () => {
 
   it('a dead worker ends a running generation as failed, keeps its frames and settings, and a retry clears the failure', () => {
     const s = useStore.getState();
-    s.setPrompt('red apple');
+    s.updateSettings({ prompt: 'red apple' });
     s.startGeneration(7, params);
     s.addFrame(7, frame(0));
     s.addFrame(7, frame(1));
     s.interruptGeneration();
     s.failWorker('the inference worker stopped (it was closed or crashed)');
-    expect(useStore.getState()).toMatchObject({ generationStatus: 'error', generationError: null, loadStatus: 'error', prompt: 'red apple' });
+    expect(useStore.getState()).toMatchObject({ generationStatus: 'error', generationError: null, loadStatus: 'error' });
+    expect(useStore.getState().settings.prompt).toBe('red apple');
     expect(useStore.getState().frames).toHaveLength(2);
     s.startLoading();
     expect(useStore.getState()).toMatchObject({ loadStatus: 'loading', workerFailure: null });
@@ -158,19 +157,19 @@ describe('store', () => {
 
   it('keeps the start point settings in range and ignores unknown modes', () => {
     const s = useStore.getState();
-    s.setStartFrom('img2img');
-    s.setStrength(0);
-    s.setKeepHalf('top');
+    s.updateSettings({ start: 'img2img' });
+    s.updateSettings({ strength: 0 });
+    s.updateSettings({ keep: 'top' });
     expect(selectUrlState(useStore.getState())).toMatchObject({ start: 'img2img', strength: 0.05, keep: 'top' });
-    s.setStartFrom('sketch' as never);
-    s.setKeepHalf('middle' as never);
-    s.setStrength(NaN);
+    s.updateSettings({ start: 'sketch' as never });
+    s.updateSettings({ keep: 'middle' as never });
+    s.updateSettings({ strength: NaN });
     expect(selectUrlState(useStore.getState())).toMatchObject({ start: 'img2img', strength: 0.6, keep: 'top' });
   });
 
   it('resets from getInitialState', () => {
-    useStore.getState().setPrompt('changed');
+    useStore.getState().updateSettings({ prompt: 'changed' });
     useStore.setState(useStore.getInitialState(), true);
-    expect(useStore.getState().prompt).toBe('cat face');
+    expect(useStore.getState().settings.prompt).toBe('cat face');
   });
 });

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Frame, GenerationParams } from './generation-slice.ts';
+import { runSettings, type RunSettings } from '../settings/fields.ts';
+import type { Frame } from './generation-slice.ts';
 import { applyUrlState, selectUrlState, useStore } from './store.ts';
 import { parseUrlState, serializeUrlState } from './url-state.ts';
 
@@ -22,10 +23,10 @@ const frame = (index: number): Frame => ({
   ms: 1,
 });
 
-const params: GenerationParams = {
-  prompt: 'cat face', seed: 7, steps: 6, guidance: 4, sampler: 'ddim', spacing: 'trailing', eta: 0, negativePrompt: '', guidanceRescale: 0,
+const params: RunSettings = runSettings({
+  prompt: 'cat face', seed: 7, steps: 6, guidance: 4, sampler: 'ddim', spacing: 'trailing', eta: 0, negative: '', rescale: 0,
   start: 'noise', strength: 0.6, keep: 'left',
-};
+});
 
 /** A finished 6-step run with id 1. */
 function finishedRun() {

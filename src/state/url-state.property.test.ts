@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SAMPLERS } from '../diffusion/sampler.ts';
 import { decodeSquareMask, encodeMask } from '../diffusion/mask-codec.ts';
-import { cutAtCodePoint, parseUrlState, serializeUrlState, URL_FIELDS, wellFormed, type UrlField, type UrlState } from './url-state.ts';
+import { URL_FIELDS, type Field as UrlField, type UrlState } from '../settings/fields.ts';
+import { cutAtCodePoint, parseUrlState, serializeUrlState, wellFormed } from './url-state.ts';
 
 /** Cases per property; five properties give 50,000 cases (the issue asks for at least 10,000). */
 const RUNS = 10_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultUrlState, openingHash, parseUrlState, serializeUrlState, type UrlState } from './url-state.ts';
+import { defaultUrlState, type UrlState } from '../settings/fields.ts';
+import { openingHash, parseUrlState, serializeUrlState } from './url-state.ts';
 import { decodeMask, encodeMask } from '../diffusion/mask-codec.ts';
 import { keepAllMask, paintStroke } from '../diffusion/mask-paint.ts';
 

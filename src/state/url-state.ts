@@ -2,127 +2,15 @@
  * The page's shareable state in the URL hash, e.g.
  * `#prompt=cat%20face&seed=1&steps=30&guidance=4&t=500&sampler=dpmpp-2m&spacing=karras&eta=0&rescale=0.7&negative=
  * &start=img2img&strength=0.6&keep=left&mask=&src=run&src_prompt=...`.
- * One declarative table both parses and serialises, so a link reproduces a run. Both are total
+ * One declarative table (src/settings/fields.ts) both parses and serialises, so a link reproduces a run. Both are total
  * functions: parsing never throws (a broken value falls back to its default, numbers out of range are
  * clamped, and each is reported), and writing never throws (lone UTF-16 surrogates, which make
  * `encodeURIComponent` throw, become U+FFFD; values outside the table are written as the parser would
  * read them). Strings are cut at whole code points, never inside a surrogate pair.
  */
-import { SAMPLERS, supportsSpacing, type SamplerName } from '../diffusion/sampler.ts';
-import { SPACINGS, type Spacing } from '../diffusion/spacing.ts';
+import { supportsSpacing } from '../diffusion/sampler.ts';
 import { decodeSquareMask } from '../diffusion/mask-codec.ts';
-
-/** What a generation starts from: pure noise, a noised image (img2img), or an image with half kept (inpaint). */
-export const START_MODES = ['noise', 'img2img', 'inpaint'] as const;
-export type StartMode = (typeof START_MODES)[number];
-
-/** Which half of the source image inpainting keeps (the rest is regenerated). */
-export const KEEP_HALVES = ['left', 'right', 'top', 'bottom'] as const;
-export type KeepHalf = (typeof KEEP_HALVES)[number];
-
-/** What inpainting keeps: a half, or 'mask', the mask painted on the forward panel (the `mask` field). */
-export const KEEP_CHOICES = [...KEEP_HALVES, 'mask'] as const;
-export type KeepChoice = (typeof KEEP_CHOICES)[number];
-
-/** One field of the hash: its key, how to read it, its default and (for numbers) its range. */
-export type UrlField =
-  | { name: string; type: 'string'; default: string; maxLength: number }
-  | { name: string; type: 'int' | 'float'; default: number; min: number; max: number }
-  | { name: string; type: 'enum'; default: string; values: readonly string[] }
-  /** A painted mask, `encodeMask`'s text ('' = none); read only if it decodes to a square mask. */
-  | { name: string; type: 'mask'; default: '' };
-
-/** Every field the hash carries. Defaults follow the model contract's `defaults`. */
-export const URL_FIELDS = [
-  { name: 'prompt', type: 'string', default: 'cat face', maxLength: 500 },
-  { name: 'seed', type: 'int', default: 1, min: 0, max: 4294967295 }, // uint32, as the rng takes it
-  { name: 'steps', type: 'int', default: 30, min: 1, max: 100 }, // ~0.5 s per step on WASM
-  { name: 'guidance', type: 'float', default: 4, min: 0, max: 20 }, // classifier-free guidance scale
-  { name: 't', type: 'int', default: 500, min: 0, max: 999 }, // forward-process timestep
-  { name: 'sampler', type: 'enum', default: 'ddim', values: SAMPLERS.map((s) => s.name) },
-  { name: 'spacing', type: 'enum', default: 'trailing', values: SPACINGS }, // karras: euler-a, dpmpp-2m only
-  { name: 'eta', type: 'float', default: 0, min: 0, max: 1 }, // DDIM's eta (other samplers ignore it)
-  { name: 'rescale', type: 'float', default: 0, min: 0, max: 1 }, // guidance rescale phi
-  { name: 'negative', type: 'string', default: '', maxLength: 500 }, // negative prompt
-  { name: 'start', type: 'enum', default: 'noise', values: START_MODES }, // what the run starts from
-  { name: 'strength', type: 'float', default: 0.6, min: 0.05, max: 1 }, // img2img: share of the steps run
-  { name: 'keep', type: 'enum', default: 'left', values: KEEP_CHOICES }, // inpaint: the half kept, or 'mask'
-  { name: 'mask', type: 'mask', default: '' }, // keep=mask: the painted mask (1 = keep), RLE + base64url
-  // The forward panel's image: a sample's index ("0", "1", ...) or "run", the image a run generated
-  // from noise with the src_* settings below, so a link rebuilds it before running its own settings.
-  { name: 'src', type: 'string', default: '0', maxLength: 8 },
-  { name: 'src_prompt', type: 'string', default: 'cat face', maxLength: 500 },
-  { name: 'src_seed', type: 'int', default: 1, min: 0, max: 4294967295 },
-  { name: 'src_steps', type: 'int', default: 30, min: 1, max: 100 },
-  { name: 'src_guidance', type: 'float', default: 4, min: 0, max: 20 },
-  { name: 'src_sampler', type: 'enum', default: 'ddim', values: SAMPLERS.map((s) => s.name) },
-  { name: 'src_spacing', type: 'enum', default: 'trailing', values: SPACINGS },
-  { name: 'src_eta', type: 'float', default: 0, min: 0, max: 1 },
-  { name: 'src_rescale', type: 'float', default: 0, min: 0, max: 1 },
-  { name: 'src_negative', type: 'string', default: '', maxLength: 500 },
-  // A branch: after step fork+1 (fork is the 0-based index of the last shared step; -1 = no branch) the
-  // run goes on with these settings; fork_seed -1 keeps the parent's noise generator.
-  { name: 'fork', type: 'int', default: -1, min: -1, max: 98 },
-  { name: 'fork_prompt', type: 'string', default: '', maxLength: 500 },
-  { name: 'fork_negative', type: 'string', default: '', maxLength: 500 },
-  { name: 'fork_guidance', type: 'float', default: 4, min: 0, max: 20 },
-  { name: 'fork_seed', type: 'int', default: -1, min: -1, max: 4294967295 },
-  // Compare (A/B): cmp=1 runs a second run B beside the main settings' run A. B takes A's other
-  // settings; these are its own. The defaults are the model's defaults with the next seed.
-  { name: 'cmp', type: 'int', default: 0, min: 0, max: 1 },
-  { name: 'b_prompt', type: 'string', default: 'cat face', maxLength: 500 },
-  { name: 'b_seed', type: 'int', default: 2, min: 0, max: 4294967295 },
-  { name: 'b_steps', type: 'int', default: 30, min: 1, max: 100 },
-  { name: 'b_guidance', type: 'float', default: 4, min: 0, max: 20 },
-  { name: 'b_sampler', type: 'enum', default: 'ddim', values: SAMPLERS.map((s) => s.name) },
-] as const satisfies readonly UrlField[];
-
-/** The values of the hash, typed from the table. */
-export interface UrlState {
-  prompt: string;
-  seed: number;
-  steps: number;
-  guidance: number;
-  t: number;
-  sampler: SamplerName;
-  spacing: Spacing;
-  eta: number;
-  rescale: number;
-  negative: string;
-  start: StartMode;
-  /** img2img strength in 0.05..1. */
-  strength: number;
-  keep: KeepChoice;
-  /** With keep=mask: the painted mask as `encodeMask` writes it; '' otherwise. */
-  mask: string;
-  /** The forward panel's image: a sample index as text, or "run" (rebuilt from the src_* settings). */
-  src: string;
-  src_prompt: string;
-  src_seed: number;
-  src_steps: number;
-  src_guidance: number;
-  src_sampler: SamplerName;
-  src_spacing: Spacing;
-  src_eta: number;
-  src_rescale: number;
-  src_negative: string;
-  /** Last step shared with the parent (0-based), or -1 for no branch. */
-  fork: number;
-  fork_prompt: string;
-  fork_negative: string;
-  fork_guidance: number;
-  /** Seed of the branch's later noise, or -1 to keep the parent's generator. */
-  fork_seed: number;
-  /** 1 = compare mode (run B beside A), 0 = off. */
-  cmp: number;
-  b_prompt: string;
-  b_seed: number;
-  b_steps: number;
-  b_guidance: number;
-  b_sampler: SamplerName;
-}
-
-export type UrlKey = keyof UrlState;
+import { defaultUrlState, URL_FIELDS, type Field, type UrlKey, type UrlState } from '../settings/fields.ts';
 
 /** The result of reading a hash: every value, which keys were given, and what was wrong. */
 export interface ParsedUrlState {
@@ -133,16 +21,9 @@ export interface ParsedUrlState {
   problems: string[];
 }
 
-/** The defaults of every field. */
-export function defaultUrlState(): UrlState {
-  const out: Record<string, string | number> = {};
-  for (const f of URL_FIELDS) out[f.name] = f.default;
-  return out as unknown as UrlState;
-}
-
 /** Reads `#a=1&b=2` (leading '#' optional). Never throws. */
 export function parseUrlState(hash: string): ParsedUrlState {
-  const values = defaultUrlState() as unknown as Record<string, string | number>;
+  const values = defaultUrlState() as Record<string, string | number>;
   const present: UrlKey[] = [];
   const problems: string[] = [];
   const raw = readPairs(hash, problems);
@@ -186,7 +67,7 @@ export function serializeUrlState(state: UrlState): string {
   const text: Record<string, string> = {};
   for (const f of URL_FIELDS) text[f.name] = formatValue(f, given[f.name]);
   // The parser's cross-field rule, applied here too so the written hash reads back without problems.
-  if (!supportsSpacing(text.sampler as SamplerName, text.spacing as Spacing)) text.spacing = 'trailing';
+  if (!supportsSpacing(text.sampler as UrlState['sampler'], text.spacing as UrlState['spacing'])) text.spacing = 'trailing';
   if (text.keep === 'mask' && text.mask === '') text.keep = 'left';
   if (text.keep !== 'mask') text.mask = '';
   return URL_FIELDS.map((f) => `${f.name}=${encodeURIComponent(text[f.name])}`).join('&');
@@ -252,7 +133,7 @@ function safeDecode(text: string): string | null {
   }
 }
 
-function readField(field: UrlField, text: string): { value?: string | number; problem?: string } {
+function readField(field: Field, text: string): { value?: string | number; problem?: string } {
   if (field.type === 'string') {
     const clean = wellFormed(text);
     const problem = clean !== text ? 'had broken characters (lone surrogates); replaced by U+FFFD' : undefined;
@@ -298,7 +179,7 @@ function shorten(text: string): string {
 
 const roundFloat = (value: number) => Number(value.toFixed(3));
 
-function formatValue(field: UrlField, value: unknown): string {
+function formatValue(field: Field, value: unknown): string {
   if (field.type === 'string') return cutAtCodePoint(wellFormed(typeof value === 'string' ? value : field.default), field.maxLength);
   if (field.type === 'enum') return typeof value === 'string' && field.values.includes(value) ? value : field.default;
   if (field.type === 'mask') return typeof value === 'string' && value !== '' && maskProblem(value) === null ? value : '';

@@ -5,7 +5,7 @@
 import { cosineAlphasCumprod } from '../diffusion/schedule.ts';
 import { parseManifest, type Manifest } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
-import type { Models } from '../worker/pipeline.ts';
+import type { Models } from '../pipeline/models.ts';
 
 /** A manifest.json object (before parsing) for a `resolution` px model with context [B, 16, width]. */
 export function fakeManifestJson(resolution = 8, width = 4): Record<string, any> {

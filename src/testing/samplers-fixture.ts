@@ -38,7 +38,7 @@ export type SamplerRun = {
 /** The sampler settings a fixture run records (samplers-dummy.json or real-runs.json), as generate() takes them. */
 export function samplerSettings(run: Pick<SamplerRun, 'seed' | 'steps' | 'guidance' | 'sampler' | 'spacing' | 'eta' | 'rescale'>) {
   const { seed, steps, guidance, sampler, spacing, eta, rescale } = run;
-  return { seed, steps, guidance, sampler, spacing, eta, guidanceRescale: rescale };
+  return { seed, steps, guidance, sampler, spacing, eta, rescale };
 }
 
 /** Every run of samplers-dummy.json. */

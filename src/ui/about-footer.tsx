@@ -1,5 +1,5 @@
 /** Where the model and its training data come from: sources, licences, attributions, the model card. */
-import { modelBase } from '../controller.ts';
+import { modelBase } from '../app/paths.ts';
 import { useStore } from '../state/store.ts';
 
 export function AboutFooter() {

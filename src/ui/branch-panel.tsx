@@ -4,9 +4,9 @@
  * The branch reruns the parent's steps up to the branch point exactly (same settings, same seed), so
  * a link reproduces it; the run's timeline then draws the fork.
  */
-import { generateNow } from '../controller.ts';
-import type { GenerationParams } from '../state/generation-slice.ts';
-import { urlStateOfRun } from '../state/run-settings.ts';
+import { generateNow } from '../app/runs.ts';
+import type { RunSettings } from '../settings/fields.ts';
+import { urlStateOfRun } from '../state/run-links.ts';
 import { applyUrlState, selectUrlState, useStore } from '../state/store.ts';
 import { shownIndex } from '../state/timeline-slice.ts';
 import { NumberField } from './number-field.tsx';
@@ -29,12 +29,12 @@ function ForkDiagram({ total, at }: { total: number; at: number }) {
 }
 
 /** Sets up a branch after step `at` of the run `params`: the form gets the run's settings (the parent), the branch starts as a copy. */
-function branchHere(params: GenerationParams, at: number) {
+function branchHere(params: RunSettings, at: number) {
   const s = useStore.getState();
-  // On a branch run (only up to its fork point, see canBranch) the parent is the run before its fork.
-  const parent: GenerationParams = { ...params, fork: undefined };
-  applyUrlState({ ...urlStateOfRun(parent, selectUrlState(s)), t: s.forwardT });
-  s.setFork({ at, prompt: params.prompt, negativePrompt: params.negativePrompt, guidance: params.guidance, seed: -1 });
+  // On a branch run (only up to its fork point, see canBranch) the parent is the run before its fork;
+  // the branch starts as a copy of it.
+  const branch = { fork: at, fork_prompt: params.prompt, fork_negative: params.negative, fork_guidance: params.guidance, fork_seed: -1 };
+  applyUrlState({ ...urlStateOfRun({ ...params, ...branch }, selectUrlState(s)), t: s.forwardT });
 }
 
 export function BranchPanel() {
@@ -46,29 +46,28 @@ export function BranchPanel() {
   const count = useStore((s) => (s.generationStatus === 'running' ? 0 : s.frames.length));
   const hasFrames = useStore((s) => s.frames.length > 0);
   const total = useStore((s) => s.frames.at(-1)?.total ?? 0);
-  const forkAt = useStore((s) => s.forkAt);
-  const prompt = useStore((s) => s.forkPrompt);
-  const negative = useStore((s) => s.forkNegative);
-  const guidance = useStore((s) => s.forkGuidance);
-  const seed = useStore((s) => s.forkSeed);
-  const steps = useStore((s) => s.steps);
-  const set = (change: Partial<{ prompt: string; negativePrompt: string; guidance: number; seed: number }>) =>
-    useStore.getState().setFork({ at: forkAt, prompt, negativePrompt: negative, guidance, seed, ...change });
+  const forkAt = useStore((s) => s.settings.fork);
+  const prompt = useStore((s) => s.settings.fork_prompt);
+  const negative = useStore((s) => s.settings.fork_negative);
+  const guidance = useStore((s) => s.settings.fork_guidance);
+  const seed = useStore((s) => s.settings.fork_seed);
+  const steps = useStore((s) => s.settings.steps);
+  const set = (change: Partial<RunSettings>) => useStore.getState().updateSettings(change);
 
-  const runFork = params?.fork;
+  const runFork = params && params.fork >= 0 ? params : null;
   // A branch needs a step after it. One fork per run: on a branch, only its parent's steps can fork again.
-  const nested = runFork !== undefined && index > runFork.at;
+  const nested = runFork !== null && index > runFork.fork;
   const canBranch = params !== null && status !== 'running' && count > 1 && index < total - 1 && !nested;
 
   return (
     <div className="branch" data-testid="branch">
       {runFork && hasFrames && (
         <figure className="fork-figure">
-          <ForkDiagram total={total} at={runFork.at} />
+          <ForkDiagram total={total} at={runFork.fork} />
           <figcaption>
-            This run is a branch: steps 1–{runFork.at + 1} are its parent’s (“{params!.prompt}”), exactly; from step {runFork.at + 2} it follows “
-            {runFork.prompt}”, guidance {runFork.guidance}
-            {runFork.seed !== null && `, noise seed ${runFork.seed}`}.
+            This run is a branch: steps 1–{runFork.fork + 1} are its parent’s (“{runFork.prompt}”), exactly; from step {runFork.fork + 2} it follows “
+            {runFork.fork_prompt}”, guidance {runFork.fork_guidance}
+            {runFork.fork_seed >= 0 && `, noise seed ${runFork.fork_seed}`}.
           </figcaption>
         </figure>
       )}
@@ -79,7 +78,7 @@ export function BranchPanel() {
           </button>
           <span className="hint quiet">
             {nested
-              ? `A branch of a branch is not supported: pick a step up to ${runFork!.at + 1} (the parent's).`
+              ? `A branch of a branch is not supported: pick a step up to ${runFork!.fork + 1} (the parent's).`
               : count > 1 && index < total - 1
                 ? `Keep steps 1–${index + 1} and go on with another prompt, guidance or noise.`
                 : 'Pick a step of a finished run to keep its first steps and go on with another prompt, guidance or noise.'}
@@ -93,19 +92,19 @@ export function BranchPanel() {
           <p className="hint quiet">Generate reruns the settings above up to step {forkAt + 1} (the same image), then goes on with these.</p>
           <div className="field">
             <label htmlFor="fork-prompt">Branch prompt</label>
-            <input id="fork-prompt" type="text" value={prompt} maxLength={500} onChange={(e) => set({ prompt: e.target.value })} />
+            <input id="fork-prompt" type="text" value={prompt} maxLength={500} onChange={(e) => set({ fork_prompt: e.target.value })} />
           </div>
           <div className="field">
             <label htmlFor="fork-negative">Branch negative prompt</label>
-            <input id="fork-negative" type="text" value={negative} maxLength={500} onChange={(e) => set({ negativePrompt: e.target.value })} />
+            <input id="fork-negative" type="text" value={negative} maxLength={500} onChange={(e) => set({ fork_negative: e.target.value })} />
           </div>
-          <NumberField label="Branch guidance" value={guidance} min={0} max={20} step={0.5} onCommit={(v) => set({ guidance: v })} />
-          <NumberField label="Branch noise seed (-1: the parent's)" value={seed} min={-1} max={4294967295} onCommit={(v) => set({ seed: Math.round(v) })} />
+          <NumberField label="Branch guidance" value={guidance} min={0} max={20} step={0.5} onCommit={(v) => set({ fork_guidance: v })} />
+          <NumberField label="Branch noise seed (-1: the parent's)" value={seed} min={-1} max={4294967295} onCommit={(v) => set({ fork_seed: v })} />
           <div className="actions">
-            <button type="button" className="primary" disabled={forkAt > steps - 2} onClick={generateNow}>
+            <button type="button" className="primary" disabled={forkAt > steps - 2} onClick={() => generateNow()}>
               Run branch
             </button>
-            <button type="button" className="secondary" onClick={() => useStore.getState().clearFork()}>
+            <button type="button" className="secondary" onClick={() => set({ fork: -1 })}>
               Remove branch
             </button>
           </div>

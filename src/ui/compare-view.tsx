@@ -8,9 +8,10 @@
 import { useEffect, useRef } from 'react';
 import { absDifference, meanAbsDifference } from '../diffusion/abs-difference.ts';
 import { samplerInfo, SAMPLERS, type SamplerName } from '../diffusion/sampler.ts';
-import { generateNow } from '../controller.ts';
+import { generateNow } from '../app/runs.ts';
 import { pairedFrame } from '../state/compare-steps.ts';
-import type { Frame, GenerationParams, GenerationStatus } from '../state/generation-slice.ts';
+import type { RunSettings } from '../settings/fields.ts';
+import type { Frame, GenerationStatus } from '../state/generation-slice.ts';
 import { useStore, type StoreState } from '../state/store.ts';
 import { drawMatchPair } from './compare-match-chart.ts';
 import { clearCanvas, drawChw } from './draw-chw.ts';
@@ -30,7 +31,7 @@ const imageOf = (f: Frame) => f.final ?? f.x0;
 const reducedMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 /** "cat face" · seed 2 · 30 steps · DDIM · guidance 4 */
-function summary(p: GenerationParams): string {
+function summary(p: RunSettings): string {
   return `“${p.prompt}” · seed ${p.seed} · ${plural(p.steps, 'step')} · ${samplerInfo(p.sampler).label} · guidance ${p.guidance}`;
 }
 
@@ -43,15 +44,15 @@ function CompareSettingsBox() {
       <legend>Run B’s settings</legend>
       <div className="field">
         <label htmlFor="compare-b-prompt">B prompt</label>
-        <input id="compare-b-prompt" type="text" value={b.prompt} maxLength={500} onChange={(e) => set({ prompt: e.target.value })} />
+        <input id="compare-b-prompt" type="text" value={b.b_prompt} maxLength={500} onChange={(e) => set({ b_prompt: e.target.value })} />
       </div>
       <div className="compare-fields">
-        <NumberField label="B seed" value={b.seed} min={0} max={4294967295} onCommit={(v) => set({ seed: v })} />
-        <NumberField label="B steps" value={b.steps} min={1} max={100} onCommit={(v) => set({ steps: v })} />
-        <NumberField label="B guidance" value={b.guidance} min={0} max={20} step={0.5} onCommit={(v) => set({ guidance: v })} />
+        <NumberField label="B seed" value={b.b_seed} min={0} max={4294967295} onCommit={(v) => set({ b_seed: v })} />
+        <NumberField label="B steps" value={b.b_steps} min={1} max={100} onCommit={(v) => set({ b_steps: v })} />
+        <NumberField label="B guidance" value={b.b_guidance} min={0} max={20} step={0.5} onCommit={(v) => set({ b_guidance: v })} />
         <div className="field">
           <label htmlFor="compare-b-sampler">B sampler</label>
-          <select id="compare-b-sampler" value={b.sampler} onChange={(e) => set({ sampler: e.target.value as SamplerName })}>
+          <select id="compare-b-sampler" value={b.b_sampler} onChange={(e) => set({ b_sampler: e.target.value as SamplerName })}>
             {SAMPLERS.map((s) => (
               <option key={s.name} value={s.name}>
                 {s.label}
@@ -62,7 +63,7 @@ function CompareSettingsBox() {
       </div>
       <p className="hint quiet">B takes A’s other settings (negative prompt, spacing, rescale, start). Generate runs both; their steps take turns on the model.</p>
       <div className="compare-buttons">
-        <button type="button" className="primary" disabled={running} onClick={generateNow}>
+        <button type="button" className="primary" disabled={running} onClick={() => generateNow()}>
           Run A and B
         </button>
         <button type="button" className="secondary" onClick={() => useStore.getState().startComparing()}>

@@ -100,7 +100,7 @@ export function DenoiseView() {
       if (!frame) {
         canvases.forEach(clearCanvas);
         setText(matchRef.current!, '');
-        setText(counterRef.current!, `Step 0 / ${s.generationStatus === 'running' ? s.generationParams!.steps : s.steps}`);
+        setText(counterRef.current!, `Step 0 / ${s.generationStatus === 'running' ? s.generationParams!.steps : s.settings.steps}`);
         viewRef.current!.dataset.step = '0';
         return;
       }
@@ -117,7 +117,7 @@ export function DenoiseView() {
     render(useStore.getState());
     return useStore.subscribe((s, prev) => {
       if (s.frames !== prev.frames || s.viewIndex !== prev.viewIndex || s.generationStatus !== prev.generationStatus) render(s);
-      else if (!shown && s.steps !== prev.steps) setText(counterRef.current!, `Step 0 / ${s.steps}`);
+      else if (!shown && s.settings.steps !== prev.settings.steps) setText(counterRef.current!, `Step 0 / ${s.settings.steps}`);
     });
   }, []);
 
@@ -180,7 +180,7 @@ export function DenoiseView() {
           {params.prompt.trim() ? <q>{params.prompt}</q> : <i>no prompt (unconditional)</i>} · seed {params.seed} · {plural(params.steps, 'step')} ·{' '}
           {samplerLabel(params)} · guidance {params.guidance}
           {params.start !== 'noise' && ` · ${startLabel(params)}`}
-          {params.guidanceRescale > 0 && ` (rescale ${params.guidanceRescale})`}
+          {params.rescale > 0 && ` (rescale ${params.rescale})`}
           {/* In this line, whose height is reserved, so an inpainting run moves nothing. */}
           {runMask.mask && (
             <label className="mask-legend">
@@ -188,10 +188,10 @@ export function DenoiseView() {
               <input type="checkbox" checked={maskShown} onChange={(e) => setMaskShown(e.target.checked)} /> show the mask (hatched: kept)
             </label>
           )}
-          {params.negativePrompt.trim() !== '' && (
+          {params.negative.trim() !== '' && (
             <>
               {' '}
-              · not <q>{params.negativePrompt}</q>
+              · not <q>{params.negative}</q>
             </>
           )}
           </>

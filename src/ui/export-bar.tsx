@@ -5,16 +5,17 @@
  */
 import { useState } from 'react';
 import { chwToRgba } from '../diffusion/image.ts';
-import type { Frame, GenerationParams } from '../state/generation-slice.ts';
+import type { RunSettings } from '../settings/fields.ts';
+import type { Frame } from '../state/generation-slice.ts';
+import { urlStateOfRun } from '../state/run-links.ts';
 import { selectUrlState, useStore } from '../state/store.ts';
-import { urlStateOfRun } from '../state/run-settings.ts';
 import { serializeUrlState } from '../state/url-state.ts';
 
 /** Upscale factor of the large PNG: 64 px -> 512 px. */
 const LARGE_SCALE = 8;
 
 /** The page link that reruns `params` (the run's own settings, not whatever the form holds now). */
-export function runLink(params: GenerationParams): string {
+export function runLink(params: RunSettings): string {
   const hash = serializeUrlState(urlStateOfRun(params, selectUrlState(useStore.getState())));
   return `${location.origin}${location.pathname}${location.search}#${hash}`;
 }
@@ -32,7 +33,7 @@ function download(bytes: Uint8Array, name: string, type: string) {
 }
 
 /** A file name from the prompt and seed, e.g. "cat-face-seed1". */
-function baseName(params: GenerationParams): string {
+function baseName(params: RunSettings): string {
   const words = params.prompt.toLowerCase().match(/[a-z0-9]+/g)?.slice(0, 6).join('-') || 'unconditional';
   return `${words}-seed${params.seed}`;
 }

@@ -33,9 +33,9 @@ function ShownStepScheduleChart(props: Omit<ComponentProps<typeof ScheduleChart>
 export function ForwardPanel() {
   const manifest = useStore((s) => s.manifest);
   const t = useStore((s) => s.forwardT);
-  const seed = useStore((s) => s.seed);
-  const steps = useStore((s) => s.steps);
-  const spacing = useStore((s) => s.spacing);
+  const seed = useStore((s) => s.settings.seed);
+  const steps = useStore((s) => s.settings.steps);
+  const spacing = useStore((s) => s.settings.spacing);
   const source = useStore((s) => s.forwardSource);
   const run = useStore((s) => s.forwardRun);
   const lastResult = useStore((s) => s.lastResult);

@@ -4,7 +4,7 @@
  * (settings and thumbnails in IndexedDB) and can be cleared.
  */
 import { useEffect, useRef } from 'react';
-import { restoreRun } from '../controller.ts';
+import { restoreRun } from '../app/history-sync.ts';
 import type { HistoryEntry } from '../state/history-slice.ts';
 import { useStore } from '../state/store.ts';
 import { samplerLabel, startLabel } from './run-labels.ts';
@@ -14,7 +14,7 @@ export function describeRun(e: HistoryEntry): string {
   const p = e.params;
   const prompt = p.prompt.trim() ? `"${p.prompt}"` : 'no prompt';
   const start = p.start === 'noise' ? '' : `, ${startLabel(p)}`;
-  const negative = p.negativePrompt.trim() ? `, not "${p.negativePrompt}"` : '';
+  const negative = p.negative.trim() ? `, not "${p.negative}"` : '';
   return `${prompt}, seed ${p.seed}, ${p.steps} steps, ${samplerLabel(p)}, guidance ${p.guidance}${start}${negative}`;
 }
 

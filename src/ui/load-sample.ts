@@ -1,8 +1,8 @@
 /** Loads a manifest sample image for the views that start from one (forward process, training view). */
-import { modelBase } from '../controller.ts';
+import { modelBase } from '../app/paths.ts';
 import { rgbaToChw } from '../diffusion/image.ts';
 import type { SampleImage } from '../model/manifest.ts';
-import { loadFile, openModelCache } from '../worker/model-files.ts';
+import { loadFile, openModelCache } from '../model/model-files.ts';
 
 /**
  * Loads a sample PNG as [3, R, R] in [-1, 1], resized to the model's resolution. Its bytes are checked

@@ -21,6 +21,7 @@ import {
   type MaskPoint,
   type MaskRect,
 } from '../diffusion/mask-paint.ts';
+import { selectPaintedMask } from '../state/settings-slice.ts';
 import { useStore } from '../state/store.ts';
 import { drawMask, OVERLAY_SCALE } from './draw-mask.ts';
 import { SliderField } from './slider-field.tsx';
@@ -31,9 +32,9 @@ const ARROWS = new Set(['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown']);
 
 /** The mask the next inpainting run would keep, for the closed overlay (null when the next run does not inpaint). */
 function useNextRunMask(side: number): Float32Array | null {
-  const start = useStore((s) => s.startFrom);
-  const keep = useStore((s) => s.keepHalf);
-  const painted = useStore((s) => s.paintedMask);
+  const start = useStore((s) => s.settings.start);
+  const keep = useStore((s) => s.settings.keep);
+  const painted = useStore(selectPaintedMask);
   return useMemo(() => {
     if (start !== 'inpaint') return null;
     if (keep !== 'mask') return halfMask(keep, side);
@@ -46,7 +47,7 @@ function useNextRunMask(side: number): Float32Array | null {
  * toggle, and, when `editing`, the brush tools below it.
  */
 export function MaskEditor({ side, editing, onEditingChange, children }: { side: number; editing: boolean; onEditingChange(editing: boolean): void; children: ReactNode }) {
-  const painted = useStore((s) => s.paintedMask);
+  const painted = useStore(selectPaintedMask);
   const nextRunMask = useNextRunMask(side);
   const [mode, setMode] = useState<BrushMode>('paint');
   const [brush, setBrush] = useState(6);

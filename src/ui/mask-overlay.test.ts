@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { halfMask } from '../diffusion/half-mask.ts';
 import { encodeMask } from '../diffusion/mask-codec.ts';
 import { centreMask } from '../diffusion/mask-paint.ts';
-import { runOfUrlState } from '../state/run-settings.ts';
-import { defaultUrlState } from '../state/url-state.ts';
+import { defaultUrlState } from '../settings/fields.ts';
+import { runOfUrlState } from '../state/run-links.ts';
 import { runMask } from './mask-overlay.tsx';
 
 describe('the reverse view overlay mask', () => {

@@ -7,16 +7,16 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { halfMask } from '../diffusion/half-mask.ts';
 import { decodeMask } from '../diffusion/mask-codec.ts';
-import type { GenerationParams } from '../state/generation-slice.ts';
+import type { RunSettings } from '../settings/fields.ts';
 import { useStore } from '../state/store.ts';
 import { drawMask, OVERLAY_SCALE } from './draw-mask.ts';
 
 /** The mask [side, side] an inpainting run kept (1 = kept), or null for other runs (or a mask that does not fit). */
-export function runMask(params: GenerationParams | null, side: number): Float32Array | null {
+export function runMask(params: RunSettings | null, side: number): Float32Array | null {
   if (!params || params.start !== 'inpaint') return null;
   if (params.keep !== 'mask') return halfMask(params.keep, side);
   try {
-    return decodeMask(params.mask ?? '', side);
+    return decodeMask(params.mask, side);
   } catch {
     return null; // such a run never started (the controller refuses it); nothing to show
   }

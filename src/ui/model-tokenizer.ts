@@ -3,10 +3,10 @@
  * ids with their words. Loaded once, the first time a view asks, through the same checked and cached
  * path as every model file (size and SHA-256 from the manifest; worker/model-files.ts).
  */
-import { modelBase } from '../controller.ts';
+import { modelBase } from '../app/paths.ts';
 import type { Manifest } from '../model/manifest.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
-import { loadFile, openModelCache, parseJson } from '../worker/model-files.ts';
+import { loadFile, openModelCache, parseJson } from '../model/model-files.ts';
 
 let loading: Promise<Tokenizer> | null = null;
 

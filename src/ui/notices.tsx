@@ -1,5 +1,5 @@
 /** Messages about things that went wrong: a broken link, a model that would not load, a dead worker, a failed run. */
-import { retry } from '../controller.ts';
+import { retry } from '../app/start.ts';
 import { useStore } from '../state/store.ts';
 import { WorkerNotice } from './worker-notice.tsx';
 

@@ -2,7 +2,7 @@
  * The prompt and the Generate and Stop buttons, at the top of the page so they share the first screen
  * with the reverse process (the other settings are in settings-panel.tsx).
  */
-import { generateNow, stopGeneration } from '../controller.ts';
+import { generateNow, stopGeneration } from '../app/runs.ts';
 import { useStore } from '../state/store.ts';
 
 /** Words as the tokenizer sees them: runs of ASCII letters and digits or non-ASCII characters. */
@@ -11,8 +11,8 @@ function countWords(text: string): number {
 }
 
 export function PromptPanel() {
-  const prompt = useStore((s) => s.prompt);
-  const startFrom = useStore((s) => s.startFrom);
+  const prompt = useStore((s) => s.settings.prompt);
+  const startFrom = useStore((s) => s.settings.start);
   const hasImage = useStore((s) => s.forwardImage !== null);
   const loadStatus = useStore((s) => s.loadStatus);
   const maxWords = useStore((s) => (s.manifest?.tokenizer.max_length ?? 16) - 2);
@@ -39,7 +39,7 @@ export function PromptPanel() {
             maxLength={500}
             value={prompt}
             placeholder="e.g. cat face, red apple, smiling sun"
-            onChange={(e) => useStore.getState().setPrompt(e.target.value)}
+            onChange={(e) => useStore.getState().updateSettings({ prompt: e.target.value })}
             onKeyDown={(e) => {
               if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && loadStatus === 'ready') generateNow();
             }}
@@ -61,7 +61,7 @@ export function PromptPanel() {
           <button type="submit" className="primary" disabled={loadStatus !== 'ready' || (startFrom !== 'noise' && !hasImage)}>
             Generate
           </button>
-          <button type="button" className="secondary" onClick={stopGeneration} disabled={!running}>
+          <button type="button" className="secondary" onClick={() => stopGeneration()} disabled={!running}>
             Stop
           </button>
         </div>

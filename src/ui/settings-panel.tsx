@@ -6,8 +6,8 @@
 import { img2imgSteps } from '../diffusion/img2img.ts';
 import { SAMPLERS, type SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
+import { KEEP_CHOICES, START_MODES, type KeepChoice, type RunSettings, type StartMode } from '../settings/fields.ts';
 import { useStore } from '../state/store.ts';
-import { KEEP_CHOICES, START_MODES, type KeepChoice, type StartMode } from '../state/url-state.ts';
 import { NumberField } from './number-field.tsx';
 import { plural } from './plural.ts';
 import { SliderField } from './slider-field.tsx';
@@ -36,18 +36,20 @@ function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
 
+const update = (change: Partial<RunSettings>) => useStore.getState().updateSettings(change);
+
 export function SettingsPanel() {
-  const seed = useStore((s) => s.seed);
-  const steps = useStore((s) => s.steps);
-  const guidance = useStore((s) => s.guidance);
-  const negativePrompt = useStore((s) => s.negativePrompt);
-  const sampler = useStore((s) => s.sampler);
-  const spacing = useStore((s) => s.spacing);
-  const eta = useStore((s) => s.eta);
-  const rescale = useStore((s) => s.guidanceRescale);
-  const startFrom = useStore((s) => s.startFrom);
-  const strength = useStore((s) => s.strength);
-  const keepHalf = useStore((s) => s.keepHalf);
+  const seed = useStore((s) => s.settings.seed);
+  const steps = useStore((s) => s.settings.steps);
+  const guidance = useStore((s) => s.settings.guidance);
+  const negative = useStore((s) => s.settings.negative);
+  const sampler = useStore((s) => s.settings.sampler);
+  const spacing = useStore((s) => s.settings.spacing);
+  const eta = useStore((s) => s.settings.eta);
+  const rescale = useStore((s) => s.settings.rescale);
+  const start = useStore((s) => s.settings.start);
+  const strength = useStore((s) => s.settings.strength);
+  const keep = useStore((s) => s.settings.keep);
 
   return (
     <section className="card settings-panel" aria-label="Generation settings">
@@ -58,24 +60,24 @@ export function SettingsPanel() {
           id="negative-prompt"
           type="text"
           maxLength={500}
-          value={negativePrompt}
+          value={negative}
           placeholder="what to steer away from, e.g. dark, blurry"
-          onChange={(e) => useStore.getState().setNegativePrompt(e.target.value)}
+          onChange={(e) => update({ negative: e.target.value })}
         />
-        {negativePrompt.trim() !== '' && guidance === 1 && (
+        {negative.trim() !== '' && guidance === 1 && (
           <p className="hint" data-testid="negative-hint">
             Guidance 1 has no unconditional branch, so the negative prompt is unused.
           </p>
         )}
       </div>
 
-      <NumberField label="Seed" value={seed} min={0} max={4294967295} onCommit={(v) => useStore.getState().setSeed(v)}>
-        <button type="button" className="secondary" onClick={() => useStore.getState().setSeed(randomSeed())}>
+      <NumberField label="Seed" value={seed} min={0} max={4294967295} onCommit={(v) => update({ seed: v })}>
+        <button type="button" className="secondary" onClick={() => update({ seed: randomSeed() })}>
           Random
         </button>
       </NumberField>
 
-      <NumberField label="Steps" value={steps} min={1} max={100} onCommit={(v) => useStore.getState().setSteps(v)} />
+      <NumberField label="Steps" value={steps} min={1} max={100} onCommit={(v) => update({ steps: v })} />
 
       <div className="field">
         <label htmlFor="sampler">Sampler</label>
@@ -85,8 +87,7 @@ export function SettingsPanel() {
           onChange={(e) => {
             const choice = SAMPLER_CHOICES.find((c) => c.value === e.target.value);
             if (!choice) return;
-            useStore.getState().setSampler(choice.sampler);
-            useStore.getState().setSpacing(choice.spacing as Spacing);
+            update({ sampler: choice.sampler, spacing: choice.spacing as Spacing });
           }}
         >
           {SAMPLER_CHOICES.map((c) => (
@@ -102,12 +103,12 @@ export function SettingsPanel() {
       </div>
 
       {sampler === 'ddim' && (
-        <SliderField id="eta" label="Eta" value={eta} min={0} max={1} step={0.05} onChange={(v) => useStore.getState().setEta(v)}>
+        <SliderField id="eta" label="Eta" value={eta} min={0} max={1} step={0.05} onChange={(v) => update({ eta: v })}>
           <p className="hint quiet">0 is deterministic DDIM; 1 adds as much fresh noise per step as DDPM.</p>
         </SliderField>
       )}
 
-      <SliderField id="guidance" label="Guidance" value={guidance} min={0} max={20} step={0.5} onChange={(v) => useStore.getState().setGuidance(v)}>
+      <SliderField id="guidance" label="Guidance" value={guidance} min={0} max={20} step={0.5} onChange={(v) => update({ guidance: v })}>
         <p className="hint quiet">
           {guidance === 0
             ? '0 ignores the prompt.'
@@ -117,7 +118,7 @@ export function SettingsPanel() {
         </p>
       </SliderField>
 
-      <SliderField id="rescale" label="Guidance rescale" value={rescale} min={0} max={1} step={0.05} onChange={(v) => useStore.getState().setGuidanceRescale(v)}>
+      <SliderField id="rescale" label="Guidance rescale" value={rescale} min={0} max={1} step={0.05} onChange={(v) => update({ rescale: v })}>
         <p className="hint quiet">
           {rescale === 0
             ? '0 is off. Higher values tame the harsh colours of strong guidance.'
@@ -127,34 +128,34 @@ export function SettingsPanel() {
 
       <div className="field">
         <label htmlFor="start-from">Start from</label>
-        <select id="start-from" value={startFrom} onChange={(e) => useStore.getState().setStartFrom(e.target.value as StartMode)}>
+        <select id="start-from" value={start} onChange={(e) => update({ start: e.target.value as StartMode })}>
           {START_MODES.map((m) => (
             <option key={m} value={m}>
               {START_LABELS[m]}
             </option>
           ))}
         </select>
-        {startFrom !== 'noise' && (
+        {start !== 'noise' && (
           <p className="hint quiet">
-            {startFrom === 'img2img'
+            {start === 'img2img'
               ? 'Starts from the forward process panel’s image, noised part of the way, and runs only the last steps.'
               : 'Keeps part of the forward process panel’s image (a half, or the mask painted on it with Paint mask) and draws the rest to match.'}
           </p>
         )}
       </div>
 
-      {startFrom === 'img2img' && (
-        <SliderField id="strength" label="Strength" value={strength} min={0.05} max={1} step={0.05} onChange={(v) => useStore.getState().setStrength(v)}>
+      {start === 'img2img' && (
+        <SliderField id="strength" label="Strength" value={strength} min={0.05} max={1} step={0.05} onChange={(v) => update({ strength: v })}>
           <p className="hint quiet">
             Runs {img2imgSteps(steps, strength)} of the {plural(steps, 'step')}; 1 starts from nearly pure noise.
           </p>
         </SliderField>
       )}
 
-      {startFrom === 'inpaint' && (
+      {start === 'inpaint' && (
         <div className="field">
           <label htmlFor="keep-half">Keep</label>
-          <select id="keep-half" value={keepHalf} onChange={(e) => useStore.getState().setKeepHalf(e.target.value as KeepChoice)}>
+          <select id="keep-half" value={keep} onChange={(e) => update({ keep: e.target.value as KeepChoice })}>
             {KEEP_CHOICES.map((h) => (
               <option key={h} value={h}>
                 {KEEP_LABELS[h]}

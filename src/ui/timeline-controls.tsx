@@ -37,7 +37,7 @@ function sliderText(s: StoreState): string {
   return `step ${index + 1} of ${totalSteps(s)}, t = ${formatT(s.frames[index].t)}`;
 }
 
-const totalSteps = (s: StoreState) => s.frames.at(-1)?.total ?? s.generationParams?.steps ?? s.steps;
+const totalSteps = (s: StoreState) => s.frames.at(-1)?.total ?? s.generationParams?.steps ?? s.settings.steps;
 
 export function TimelineControls() {
   usePlayback();
@@ -67,7 +67,7 @@ export function TimelineControls() {
     };
     update(useStore.getState());
     return useStore.subscribe((state, prev) => {
-      if (state.frames !== prev.frames || state.viewIndex !== prev.viewIndex || state.generationParams !== prev.generationParams || state.steps !== prev.steps) update(state);
+      if (state.frames !== prev.frames || state.viewIndex !== prev.viewIndex || state.generationParams !== prev.generationParams || state.settings.steps !== prev.settings.steps) update(state);
     });
   }, []);
 

@@ -5,7 +5,8 @@
  * (train.py: mean((v̂ − v)²), unweighted). "Sweep" plots that term against t, with and without the prompt.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { isAbortError, requestPrediction } from '../controller.ts';
+import { requestPrediction } from '../app/worker-link.ts';
+import { isAbortError } from '../pipeline/models.ts';
 import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
@@ -145,7 +146,7 @@ export function TrainingView() {
             const s = useStore.getState();
             setSource(s.forwardSource.kind === 'sample' ? { kind: 'sample', index: s.forwardSource.index } : { kind: s.forwardSource.kind });
             setT(s.forwardT);
-            setSeed(s.seed);
+            setSeed(s.settings.seed);
             setPrompt(null);
           }}
         >

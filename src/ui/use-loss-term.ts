@@ -4,7 +4,8 @@
  * an older one. Shared by the training view and the forward panel.
  */
 import { useEffect, useState } from 'react';
-import { isAbortError, requestPrediction } from '../controller.ts';
+import { requestPrediction } from '../app/worker-link.ts';
+import { isAbortError } from '../pipeline/models.ts';
 import { lossTerm, type LossTerm } from '../diffusion/training-loss.ts';
 
 export interface LossTermInputs {

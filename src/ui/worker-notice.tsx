@@ -1,5 +1,5 @@
 /** One line when the inference worker died, hung or stalled its download, with a Retry that starts a fresh one. */
-import { retry } from '../controller.ts';
+import { retry } from '../app/start.ts';
 import { useStore } from '../state/store.ts';
 
 /** The worker failure line (nothing while the worker is fine). */

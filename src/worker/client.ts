@@ -4,18 +4,21 @@
  * (pings; silence past `heartbeatMs` means hung) and a download watchdog (no byte for `stallMs`).
  * Any of these, or an `error`/`messageerror` event, ends in one `onDead(reason)` call.
  */
-import {
-  requestTransferablesOf,
-  type BackendPreference,
-  type GenerateRequest,
-  type PredictRequest,
-  type WorkerEvent,
-  type WorkerRequest,
-} from './protocol.ts';
+import { abortError } from '../pipeline/models.ts';
+import { requestTransferablesOf, type BackendPreference, type PredictRequest, type RunJob, type WorkerEvent, type WorkerRequest } from './protocol.ts';
 import { DEFAULT_LIMITS, Watchdog, type WatchdogLimits } from './watchdog.ts';
 
-/** Settings of one generation. */
-export type GenerateOptions = Omit<GenerateRequest, 'type' | 'id'>;
+/** One run to generate: its settings and the image it starts from (transferred). */
+export type RunInput = Omit<RunJob, 'id'>;
+
+/** The U-Net's answer to a predict call: v [B, 3, H, W] and the worker's milliseconds. */
+export interface Prediction {
+  v: Float32Array;
+  ms: number;
+}
+
+/** What the page uses of the worker: InferenceClient, or a fake in tests. */
+export type WorkerPort = Pick<InferenceClient, 'load' | 'expectFiles' | 'generate' | 'cancel' | 'predict' | 'dispose'>;
 
 /** How often the page pings and checks the watchdog, in milliseconds. */
 const PING_MS = 1000;
@@ -29,6 +32,8 @@ export class InferenceClient {
   private readonly watchdog: Watchdog;
   private readonly timer: ReturnType<typeof setInterval>;
   private dead = false;
+  /** Predict calls waiting for their answer, by request id. */
+  private readonly predictions = new Map<number, { resolve(p: Prediction): void; reject(e: Error): void }>();
 
   constructor(
     private readonly onEvent: (event: WorkerEvent) => void,
@@ -46,7 +51,8 @@ export class InferenceClient {
         if (e.data.held) this.awaitLock(lock);
         return;
       }
-      if (e.data.type !== 'pong') this.onEvent(e.data);
+      if (e.data.type === 'pong' || this.settled(e.data)) return;
+      this.onEvent(e.data);
     };
     this.worker.onerror = (e) => {
       e.preventDefault();
@@ -73,21 +79,14 @@ export class InferenceClient {
   }
 
   /**
-   * Starts a generation (replacing any running one); returns its request id. The start-point arrays
-   * (init, inpaint) are transferred: pass copies you can give up.
+   * Starts a generation, or with `b` two side by side (compare mode), replacing any running one; returns
+   * their request ids (their events carry them; the steps of a comparison alternate). Start images are
+   * transferred: pass copies you can give up.
    */
-  generate(options: GenerateOptions): number {
-    return this.send({ type: 'generate', id: nextId++, ...options });
-  }
-
-  /**
-   * Starts two generations side by side (compare mode; replacing any running one); returns both
-   * request ids. Their steps alternate. Start-point arrays are transferred, as for generate.
-   */
-  compare(a: GenerateOptions, b: GenerateOptions): { a: number; b: number } {
+  generate(a: RunInput, b?: RunInput): { a: number; b: number | null } {
     const idA = nextId++;
-    const idB = nextId++;
-    this.send({ type: 'compare', id: idA, ...a, b: { id: idB, ...b } });
+    const idB = b ? nextId++ : null;
+    this.send({ type: 'generate', id: idA, ...a, ...(b && idB !== null && { b: { id: idB, ...b } }) });
     return { a: idA, b: idB };
   }
 
@@ -96,14 +95,15 @@ export class InferenceClient {
     this.send({ type: 'cancel', id });
   }
 
-  /** Asks for the U-Net's v on given rows (the training view); replaces an older predict request. `sample` is transferred. */
-  predict(input: Omit<PredictRequest, 'type' | 'id'>): number {
-    return this.send({ type: 'predict', id: nextId++, ...input });
-  }
-
-  /** Stops predict request `id`. */
-  cancelPredict(id: number): void {
-    this.send({ type: 'cancel-predict', id });
+  /**
+   * The U-Net's v on given rows (the training view). The latest call wins: an older one still running
+   * rejects with an AbortError. A running generation goes on; the two take turns on the U-Net.
+   * `input.sample` is transferred.
+   */
+  predict(input: Omit<PredictRequest, 'type' | 'id'>): Promise<Prediction> {
+    if (this.dead) return Promise.reject(new Error('the inference worker has stopped'));
+    const id = this.send({ type: 'predict', id: nextId++, ...input });
+    return new Promise((resolve, reject) => this.predictions.set(id, { resolve, reject }));
   }
 
   /** Ends the worker (whatever it is doing) and the watching; no more events or deaths are reported. */
@@ -111,6 +111,19 @@ export class InferenceClient {
     this.dead = true;
     clearInterval(this.timer);
     this.worker.terminate();
+    for (const pending of this.predictions.values()) pending.reject(new Error('the inference worker was stopped'));
+    this.predictions.clear();
+  }
+
+  /** Settles a predict call from its answer; whether `event` was one. */
+  private settled(event: WorkerEvent): boolean {
+    const pending = event.type === 'prediction' || event.type === 'predict-cancelled' || (event.type === 'error' && event.request === 'predict') ? this.predictions.get(event.id) : undefined;
+    if (!pending) return false;
+    this.predictions.delete(event.id);
+    if (event.type === 'prediction') pending.resolve({ v: event.v, ms: event.ms });
+    else if (event.type === 'error') pending.reject(new Error(event.message));
+    else pending.reject(Object.assign(abortError(), { message: 'prediction replaced or cancelled' }));
+    return true;
   }
 
   private die(reason: string) {

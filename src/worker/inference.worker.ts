@@ -3,18 +3,21 @@
  * every step to the page. The latest generate request wins; cancel takes effect before the next step.
  */
 /// <reference lib="webworker" />
-import { dot } from './match.ts';
-import { interleave } from './interleave.ts';
-import { generate } from './pipeline.ts';
-import { predictV } from './predict.ts';
-import type { CancelRequest, CompareRequest, GenerateRequest, LoadRequest, PredictRequest, WorkerEvent, WorkerRequest } from './protocol.ts';
+import { backendReason, loadModels, type LoadedModels } from '../ort/load-models.ts';
+import { generate } from '../pipeline/generate.ts';
+import { interleave } from '../pipeline/interleave.ts';
+import { dot } from '../pipeline/match.ts';
+import { predictV } from '../pipeline/predict.ts';
+import { startMask } from '../pipeline/start-mask.ts';
+import { timeModelCalls } from '../pipeline/timed-models.ts';
+import type { CancelRequest, GenerateRequest, LoadRequest, PredictRequest, RunJob, WorkerEvent, WorkerRequest } from './protocol.ts';
 import { transferablesOf } from './protocol.ts';
-import { gpuSamplerNote, loadModels, type LoadedModels } from './sessions.ts';
-import { timeModelCalls } from './timed-models.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let loading: Promise<LoadedModels> | null = null;
+/** The backend's reason as the page last heard it (a change after a generation is posted as a note). */
+let reasonSaid = '';
 
 /** The generation running now (at most one; a comparison is one, of two runs with `ids`). */
 let running: { id: number; ids: number[]; controller: AbortController; done: Promise<void> } | null = null;
@@ -50,7 +53,6 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
       void handleLoad(request);
       break;
     case 'generate':
-    case 'compare':
       void handleGenerate(request);
       break;
     case 'cancel':
@@ -64,9 +66,6 @@ self.onmessage = (e: MessageEvent<WorkerRequest>) => {
       break;
     case 'predict':
       void handlePredict(request);
-      break;
-    case 'cancel-predict':
-      if (predicting?.id === request.id) predicting.controller.abort();
       break;
   }
 };
@@ -82,15 +81,17 @@ async function handleLoad(request: LoadRequest) {
     onPhase: (phase) => post({ type: 'phase', id: request.id, phase }),
   });
   try {
-    const { backend, reason, threads, scorer, firstCallMs } = await loading;
-    post({ type: 'ready', id: request.id, backend, reason, threads, scorer, firstCallMs, loadMs: performance.now() - started });
+    const loaded = await loading;
+    const { backend, threads, scorer, firstCallMs } = loaded;
+    reasonSaid = backendReason(loaded);
+    post({ type: 'ready', id: request.id, backend, reason: reasonSaid, threads, scorer, firstCallMs, loadMs: performance.now() - started });
   } catch (err) {
     loading = null; // a later load request retries (e.g. after a network error)
     post({ type: 'error', id: request.id, request: 'load', message: messageOf(err) });
   }
 }
 
-async function handleGenerate(request: GenerateRequest | CompareRequest) {
+async function handleGenerate(request: GenerateRequest) {
   newestId = request.id;
   const previous = running;
   previous?.controller.abort();
@@ -98,12 +99,12 @@ async function handleGenerate(request: GenerateRequest | CompareRequest) {
   if (newestId !== request.id || !loading) {
     if (!loading) post({ type: 'error', id: request.id, request: 'generate', message: 'models are not loaded' });
     else post({ type: 'cancelled', id: request.id, steps: 0 });
-    if (request.type === 'compare') post({ type: 'cancelled', id: request.b.id, steps: 0 });
+    if (request.b) post({ type: 'cancelled', id: request.b.id, steps: 0 });
     return;
   }
   const controller = new AbortController();
   let finish!: () => void;
-  const jobs: GenerateJob[] = request.type === 'compare' ? [request, request.b] : [request];
+  const jobs: RunJob[] = request.b ? [request, request.b] : [request];
   running = { id: request.id, ids: jobs.map((j) => j.id), controller, done: new Promise<void>((r) => (finish = r)) };
   const steps = jobs.map(() => 0);
   const ended = jobs.map(() => false);
@@ -127,33 +128,30 @@ async function handleGenerate(request: GenerateRequest | CompareRequest) {
     ended.fill(true);
   } finally {
     jobs.forEach((job, i) => ended[i] || post({ type: 'cancelled', id: job.id, steps: steps[i] }));
-    const note = loaded && gpuSamplerNote(loaded);
-    if (note) post({ type: 'backend-note', id: request.id, reason: note });
+    const reason = loaded && backendReason(loaded);
+    if (reason && reason !== reasonSaid) post({ type: 'backend-note', id: request.id, reason: (reasonSaid = reason) });
     running = null;
     finish();
   }
 }
 
-/** One generation's settings and its request id (a generate request, or either side of a compare). */
-type GenerateJob = Omit<GenerateRequest, 'type'>;
-
 /**
  * One generation as a stream of events: a step event per step, then complete, or error if it fails.
  * Stops quietly when `signal` aborts (the caller reports it as cancelled).
  */
-async function* runJob(job: GenerateJob, loaded: LoadedModels, signal: AbortSignal): AsyncGenerator<WorkerEvent> {
+async function* runJob(job: RunJob, loaded: LoadedModels, signal: AbortSignal): AsyncGenerator<WorkerEvent> {
   try {
     // Timed per generation, so the page (and the benchmark) sees what each model call cost.
     const { models, last } = timeModelCalls(loaded.models);
     const started = performance.now();
     const scorer = loaded.models.scorer; // the timed wrapper carries the two generation models only
     // The prompt's CLIP embedding, once per generation; each step's x̂0 is scored against it.
-    const promptEmbedding = scorer && job.prompt.trim() !== '' ? await scorer.embedText(models.tokenizer.encode(job.prompt), 1) : null;
+    const { settings, image } = job;
+    const promptEmbedding = scorer && settings.prompt.trim() !== '' ? await scorer.embedText(models.tokenizer.encode(settings.prompt), 1) : null;
     let lastStep = started;
-    const { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint, fork } = job;
-    // generate() validates init and inpaint against the model's size; a bad one comes back as an error event.
-    const params = { prompt, seed, steps: count, guidance, sampler, spacing, eta, negativePrompt, guidanceRescale, init, inpaint, fork };
-    for await (const frame of generate(models, params, signal)) {
+    // generate() checks the image and mask against the model's size; a bad one comes back as an error event.
+    const mask = startMask(settings, loaded.models.manifest.resolution) ?? undefined;
+    for await (const frame of generate(models, settings, { source: image && { image, mask }, signal })) {
       const image = frame.tPrev === -1 ? frame.prev : frame.x0;
       const match = scorer && promptEmbedding ? dot(await scorer.embedImage(image, 1), promptEmbedding) : null;
       const now = performance.now();

@@ -1,30 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import { runSettings } from '../settings/fields.ts';
 import { requestTransferablesOf, transferablesOf, type GenerateRequest } from './protocol.ts';
 
-const base: GenerateRequest = {
-  type: 'generate', id: 1, prompt: 'cat face', seed: 1, steps: 6, guidance: 4, sampler: 'ddim', spacing: 'trailing', eta: 0, negativePrompt: '', guidanceRescale: 0,
-};
+const settings = runSettings({ prompt: 'cat face', seed: 1, steps: 6, guidance: 4 });
+const base: GenerateRequest = { type: 'generate', id: 1, settings };
 
 describe('protocol transferables', () => {
-  it('transfers the start-point arrays of a generate request, each buffer once', () => {
+  it('transfers the start image of a generate request', () => {
     expect(requestTransferablesOf(base)).toEqual([]);
     const image = new Float32Array(12);
-    const mask = new Float32Array(4);
-    expect(requestTransferablesOf({ ...base, init: { image, strength: 0.5 } })).toEqual([image.buffer]);
-    expect(requestTransferablesOf({ ...base, init: { image, strength: 0.5 }, inpaint: { image, mask } })).toEqual([image.buffer, mask.buffer]);
+    expect(requestTransferablesOf({ ...base, settings: { ...settings, start: 'img2img' }, image })).toEqual([image.buffer]);
     expect(requestTransferablesOf({ type: 'cancel', id: 1 })).toEqual([]);
   });
 
-  it("transfers both runs' start-point arrays of a compare request", () => {
+  it("transfers both runs' start images of a comparison, each buffer once", () => {
     const [a, b] = [new Float32Array(12), new Float32Array(12)];
-    const mask = new Float32Array(4);
-    const { type: _t, id: _id, ...settings } = base;
-    expect(requestTransferablesOf({ ...base, type: 'compare', init: { image: a, strength: 0.5 }, b: { ...settings, id: 2, inpaint: { image: b, mask } } })).toEqual([
-      a.buffer,
-      b.buffer,
-      mask.buffer,
-    ]);
-    expect(requestTransferablesOf({ ...base, type: 'compare', b: { ...settings, id: 2 } })).toEqual([]);
+    expect(requestTransferablesOf({ ...base, image: a, b: { id: 2, settings, image: b } })).toEqual([a.buffer, b.buffer]);
+    expect(requestTransferablesOf({ ...base, image: a, b: { id: 2, settings, image: a } })).toEqual([a.buffer]);
+    expect(requestTransferablesOf({ ...base, b: { id: 2, settings } })).toEqual([]);
   });
 
   it('transfers every array of a step event once: final is the last step\'s prev', () => {

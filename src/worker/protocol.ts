@@ -3,7 +3,8 @@
  * Every request carries an `id`; every event answers one request by that id. Float arrays travel as
  * transferred buffers (no copy across the thread boundary).
  */
-import type { Fork, GenerateParams, StepFrame } from './pipeline.ts';
+import type { StepFrame } from '../pipeline/generate.ts';
+import type { RunSettings } from '../settings/fields.ts';
 
 /** Which ONNX Runtime execution provider runs the models. */
 export type Backend = 'webgpu' | 'wasm';
@@ -24,31 +25,23 @@ export interface LoadRequest {
   threads: number;
 }
 
-/**
- * Run a whole generation; it replaces (cancels) any generation still running. Every setting of the
- * pipeline's GenerateParams is given (no defaults), except the optional start points. Their arrays
- * are transferred: the sender gives up its copies.
- */
-export interface GenerateRequest extends Required<Omit<GenerateParams, 'init' | 'inpaint' | 'fork'>> {
-  type: 'generate';
+/** One run of a generate request: its id (its events carry it), its settings and the image it starts from. */
+export interface RunJob {
   id: number;
-  /** img2img: image [3, H, W] in [-1, 1] and strength in (0, 1]. */
-  init?: GenerateParams['init'];
-  /** Inpainting: known image [3, H, W] in [-1, 1] and mask [H, W] in 0..1 (1 = keep). */
-  inpaint?: GenerateParams['inpaint'];
-  /** Branch: steps after `fork.at` use the fork's prompt, guidance and noise. */
-  fork?: Fork;
+  settings: RunSettings;
+  /** img2img and inpainting: the image the run starts from, [3, H, W] in [-1, 1]; transferred. */
+  image?: Float32Array;
 }
 
 /**
- * Run two generations side by side (compare mode): this request's own settings are run A (its
- * events carry `id`), `b` is run B (its events carry `b.id`). The worker takes one step of each in
- * turn (worker/interleave.ts), so both advance and B never holds back A's frames. Like a generate
- * request it replaces any generation still running; a cancel naming either id stops both.
+ * Run a whole generation; it replaces (cancels) any generation still running. With `b` (compare mode)
+ * it runs two side by side: this request's own run is A, `b` is run B. The worker takes one step of
+ * each in turn (pipeline/interleave.ts), so both advance and B never holds back A's frames; a cancel
+ * naming either id stops both.
  */
-export interface CompareRequest extends Omit<GenerateRequest, 'type'> {
-  type: 'compare';
-  b: Omit<GenerateRequest, 'type'>;
+export interface GenerateRequest extends RunJob {
+  type: 'generate';
+  b?: RunJob;
 }
 
 /** Stop the generation with this id (if it is still running) before its next step. */
@@ -90,13 +83,7 @@ export interface PredictRequest {
   prompts: string[];
 }
 
-/** Stop the predict request with this id (if it is still running). */
-export interface CancelPredictRequest {
-  type: 'cancel-predict';
-  id: number;
-}
-
-export type WorkerRequest = LoadRequest | GenerateRequest | CompareRequest | CancelRequest | PingRequest | WatchRequest | PredictRequest | CancelPredictRequest;
+export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest | PingRequest | WatchRequest | PredictRequest;
 
 /** Bytes of one model file received so far. */
 export interface LoadProgressEvent {
@@ -255,11 +242,10 @@ export function transferablesOf(event: WorkerEvent): Transferable[] {
   return [...new Set(arrays.flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])))];
 }
 
-/** Buffers of a request to transfer rather than copy (a generate or compare request's start-point arrays, deduplicated). */
+/** Buffers of a request to transfer rather than copy (a generate request's start images, deduplicated). */
 export function requestTransferablesOf(request: WorkerRequest): Transferable[] {
   if (request.type === 'predict') return [request.sample.buffer as ArrayBuffer];
-  if (request.type !== 'generate' && request.type !== 'compare') return [];
-  const runs = request.type === 'compare' ? [request, request.b] : [request];
-  const arrays = runs.flatMap((r) => [r.init?.image, r.inpaint?.image, r.inpaint?.mask]);
+  if (request.type !== 'generate') return [];
+  const arrays = [request.image, request.b?.image];
   return [...new Set(arrays.flatMap((a) => (a ? [a.buffer as ArrayBuffer] : [])))];
 }

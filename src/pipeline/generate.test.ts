@@ -6,15 +6,10 @@ import { createRng } from '../diffusion/rng.ts';
 import { parseManifest } from '../model/manifest.ts';
 import { fakeManifestJson, fakeModels } from '../testing/fake-model.ts';
 import { f32, mismatch, readFixture, type FixtureArray } from '../testing/fixtures.ts';
-import { generate, type GenerateParams, type Models, type StepFrame } from './pipeline.ts';
+import { collect, generateRun, type TestRun } from '../testing/runs.ts';
+import type { StepFrame } from './generate.ts';
 
-const params: GenerateParams = { prompt: 'cat face', seed: 7, steps: 10, guidance: 3 };
-
-async function collect(models: Models, p: GenerateParams, signal?: AbortSignal): Promise<StepFrame[]> {
-  const frames: StepFrame[] = [];
-  for await (const frame of generate(models, p, signal)) frames.push(frame);
-  return frames;
-}
+const params: TestRun = { prompt: 'cat face', seed: 7, steps: 10, guidance: 3 };
 
 describe('generate', () => {
   it('yields one frame per step with trailing timesteps, t_prev chaining to -1', async () => {
@@ -76,7 +71,7 @@ describe('generate', () => {
 
   it('frames own their arrays: transferring one does not break the loop', async () => {
     const frames: StepFrame[] = [];
-    for await (const f of generate(fakeModels(), params)) {
+    for await (const f of generateRun(fakeModels(), params)) {
       frames.push({ ...f, prev: f.prev.slice() });
       structuredClone(f.prev, { transfer: [f.prev.buffer] }); // detaches f.prev
       structuredClone(f.xt, { transfer: [f.xt.buffer] });
@@ -89,7 +84,7 @@ describe('generate', () => {
     const controller = new AbortController();
     const seen: number[] = [];
     const run = async () => {
-      for await (const f of generate(models, params, controller.signal)) {
+      for await (const f of generateRun(models, params, controller.signal)) {
         seen.push(f.index);
         if (f.index === 2) controller.abort();
       }
@@ -106,7 +101,7 @@ describe('generate', () => {
   });
 
   it('rejects bad params with clear errors', async () => {
-    const bad: [Partial<GenerateParams>, string][] = [
+    const bad: [TestRun, string][] = [
       [{ steps: 0 }, 'steps must be an integer in 1..1000, got 0'],
       [{ steps: 1001 }, 'steps must be an integer in 1..1000, got 1001'],
       [{ steps: 2.5 }, 'steps must be an integer in 1..1000, got 2.5'],
@@ -177,12 +172,12 @@ describe('generate parity with training/ (src/fixtures/ddim-dummy.json)', () => 
 });
 
 describe('generate with a fork (branch)', () => {
-  const stochastic: GenerateParams = { prompt: 'cat face', seed: 7, steps: 8, guidance: 3, sampler: 'ddpm' };
+  const stochastic: TestRun = { prompt: 'cat face', seed: 7, steps: 8, guidance: 3, sampler: 'ddpm' };
 
   it('shares steps 0..at with the parent bit for bit, then follows the fork\'s prompt and guidance', async () => {
     const parent = await collect(fakeModels(), params);
-    const fork = { at: 3, prompt: 'red heart', negativePrompt: '', guidance: 6, seed: null };
-    const branch = await collect(fakeModels(), { ...params, fork });
+    const fork = { fork: 3, fork_prompt: 'red heart', fork_negative: '', fork_guidance: 6, fork_seed: -1 };
+    const branch = await collect(fakeModels(), { ...params, ...fork });
     expect(branch.length).toBe(parent.length);
     for (let i = 0; i <= 3; i++) {
       expect(Array.from(branch[i].prev), `step ${i}`).toEqual(Array.from(parent[i].prev));
@@ -198,18 +193,18 @@ describe('generate with a fork (branch)', () => {
   it('a fork that changes nothing reproduces the parent; encoding its text costs one more call, not more U-Net calls', async () => {
     const models = fakeModels();
     const parent = await collect(fakeModels(), stochastic);
-    const same = await collect(models, { ...stochastic, fork: { at: 2, prompt: 'cat face', negativePrompt: '', guidance: 3, seed: null } });
+    const same = await collect(models, { ...stochastic, ...{ fork: 2, fork_prompt: 'cat face', fork_negative: '', fork_guidance: 3, fork_seed: -1 } });
     expect(Array.from(same.at(-1)!.prev)).toEqual(Array.from(parent.at(-1)!.prev));
     expect(models.calls).toEqual({ text: 2, unet: 8 });
   });
 
   it('a fork seed changes only the later noise of a stochastic sampler', async () => {
     const parent = await collect(fakeModels(), stochastic);
-    const reseeded = await collect(fakeModels(), { ...stochastic, fork: { at: 2, prompt: 'cat face', negativePrompt: '', guidance: 3, seed: 99 } });
+    const reseeded = await collect(fakeModels(), { ...stochastic, ...{ fork: 2, fork_prompt: 'cat face', fork_negative: '', fork_guidance: 3, fork_seed: 99 } });
     for (let i = 0; i <= 2; i++) expect(Array.from(reseeded[i].prev)).toEqual(Array.from(parent[i].prev));
     expect(Array.from(reseeded[3].noise!)).toEqual(Array.from(createRng(99).normals(3 * 8 * 8)));
     expect(Array.from(reseeded.at(-1)!.prev)).not.toEqual(Array.from(parent.at(-1)!.prev));
-    const again = await collect(fakeModels(), { ...stochastic, fork: { at: 2, prompt: 'cat face', negativePrompt: '', guidance: 3, seed: 99 } });
+    const again = await collect(fakeModels(), { ...stochastic, ...{ fork: 2, fork_prompt: 'cat face', fork_negative: '', fork_guidance: 3, fork_seed: 99 } });
     expect(Array.from(again.at(-1)!.prev)).toEqual(Array.from(reseeded.at(-1)!.prev));
   });
 
@@ -218,14 +213,15 @@ describe('generate with a fork (branch)', () => {
     const batches: number[] = [];
     const unet = models.unet;
     models.unet = (s, t, c, batch) => (batches.push(batch), unet(s, t, c, batch));
-    await collect(models, { ...params, steps: 4, fork: { at: 1, prompt: 'cat face', negativePrompt: '', guidance: 1, seed: null } });
+    await collect(models, { ...params, steps: 4, ...{ fork: 1, fork_prompt: 'cat face', fork_negative: '', fork_guidance: 1, fork_seed: -1 } });
     expect(batches).toEqual([2, 2, 1, 1]);
   });
 
   it('refuses a fork point outside the run with a clear message', async () => {
-    const bad = { at: 9, prompt: 'x', negativePrompt: '', guidance: 3, seed: null };
-    await expect(collect(fakeModels(), { ...params, fork: bad })).rejects.toThrow('fork.at must be an integer in 0..8 (a step before the last), got 9');
-    await expect(collect(fakeModels(), { ...params, fork: { ...bad, at: 1, seed: -1 } })).rejects.toThrow(/fork.seed must be null or an integer/);
+    const bad = { fork: 9, fork_prompt: 'x', fork_negative: '', fork_guidance: 3, fork_seed: -1 };
+    await expect(collect(fakeModels(), { ...params, ...bad })).rejects.toThrow('fork must be an integer in 0..8 (a step before the last), got 9');
+    await expect(collect(fakeModels(), { ...params, ...bad, fork: 1, fork_seed: -2 })).rejects.toThrow(/fork_seed must be -1 or an integer/);
+    await expect(collect(fakeModels(), { ...params, ...bad, fork: -3 })).rejects.toThrow('fork must be -1 (no branch) or a step index, got -3');
   });
 });
 

@@ -3,7 +3,7 @@
  * the text encoder's pooled output). Plain maths over a `Scorer`, shared by the worker and the CLI.
  */
 import type { Tokenizer } from '../text/tokenizer.ts';
-import type { Scorer } from './pipeline.ts';
+import type { Scorer } from './models.ts';
 
 /** Scales each row of `v` ([rows, dim]) to unit length, in place; a zero row stays zero. */
 export function normaliseRows(v: Float32Array, dim: number): Float32Array {

@@ -3,7 +3,7 @@
  * text-encoder and U-Net call records how long it took. The worker reports these per step; the
  * benchmark (scripts/bench-node.ts) reads them the same way.
  */
-import type { Models } from './pipeline.ts';
+import type { Models } from './models.ts';
 
 /**
  * Milliseconds of the latest call of each model; NaN until the first call. A step on the GPU sampler

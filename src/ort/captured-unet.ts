@@ -7,11 +7,11 @@
  * it back (the sampler's maths then runs on the CPU); runOnBuffers() leaves v on the GPU for the sampler
  * there (gpu-steps.ts), which the uncaptured session can drive the same way (gpuUnetOf).
  * Replays are checked at load (checkCapture): one that ignores new inputs or writes elsewhere must not
- * reach the page. Batch-1 calls use it too, their row duplicated (sessions.ts): on a GPU a call costs
+ * reach the page. Batch-1 calls use it too, their row duplicated (session-models.ts): on a GPU a call costs
  * its kernel launches rather than its rows, and the page then needs no uncaptured U-Net session.
  */
 import * as ort from 'onnxruntime-web';
-import { worstRelativeDifference } from './pipeline.ts';
+import { rows, worstRelativeDifference } from '../pipeline/arrays.ts';
 
 /** Sizes of the U-Net's inputs for one image: channels, resolution, context length and width. */
 export interface UnetDims {
@@ -148,14 +148,6 @@ export async function checkCapture(captured: Pick<CapturedUnet, 'run'>, dims: Un
   const worst = Math.max(worstRelativeDifference(swapped.subarray(0, n), rowB), worstRelativeDifference(swapped.subarray(n), rowA));
   // The same kernels on the same values: any real difference is a replay that missed something.
   return worst <= 1e-4 ? null : `a replay on swapped rows differs from the capture run by ${worst.toExponential(1)}`;
-}
-
-/** [a; b]: two rows (or two halves of a batch) as one array. */
-export function rows(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
 
 /** The array itself, or a copy when it lives on a SharedArrayBuffer (WebGPU takes plain buffers). */

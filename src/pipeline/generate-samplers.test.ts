@@ -5,16 +5,10 @@ import { parseManifest } from '../model/manifest.ts';
 import { fakeManifestJson, fakeModels } from '../testing/fake-model.ts';
 import { f32, mismatch, readFixture, type FixtureArray } from '../testing/fixtures.ts';
 import { samplerRuns, samplerSettings, type SamplerRun } from '../testing/samplers-fixture.ts';
-import { generate, type GenerateParams, type Models, type StepFrame } from './pipeline.ts';
+import { collect, type TestRun } from '../testing/runs.ts';
 
-const params: GenerateParams = { prompt: 'cat face', seed: 7, steps: 6, guidance: 3 };
+const params: TestRun = { prompt: 'cat face', seed: 7, steps: 6, guidance: 3 };
 const table = readFixture<{ alphas_cumprod: number[] }>('schedule.json').alphas_cumprod;
-
-async function collect(models: Models, p: GenerateParams): Promise<StepFrame[]> {
-  const frames: StepFrame[] = [];
-  for await (const frame of generate(models, p)) frames.push(frame);
-  return frames;
-}
 
 /** Fake models at `resolution` px over the fixtures' schedule table. */
 function modelsAt(resolution: number) {
@@ -23,13 +17,13 @@ function modelsAt(resolution: number) {
   return fakeModels(parseManifest(json));
 }
 
-function paramsOf(run: SamplerRun): GenerateParams {
-  return {
-    prompt: 'cat face',
-    ...samplerSettings(run),
-    init: run.init ? { image: f32(run.init.image), strength: run.init.strength } : undefined,
-    inpaint: run.inpaint ? { image: f32(run.inpaint.image), mask: f32(run.inpaint.mask) } : undefined,
-  };
+function paramsOf(run: SamplerRun): TestRun {
+  const base: TestRun = { prompt: 'cat face', ...samplerSettings(run) };
+  const mask = run.inpaint ? f32(run.inpaint.mask) : undefined;
+  // img2img and inpainting together keep a region of the one source image (the fixture's run does).
+  if (run.init) return { ...base, start: 'img2img', strength: run.init.strength, source: { image: f32(run.init.image), mask } };
+  if (run.inpaint) return { ...base, start: 'inpaint', source: { image: f32(run.inpaint.image), mask } };
+  return base;
 }
 
 describe('generate parity with training/samplers.py run (src/fixtures/samplers-dummy.json)', () => {
@@ -60,7 +54,7 @@ describe('generate parity with training/samplers.py run (src/fixtures/samplers-d
 describe('generate options', () => {
   it('defaults are DDIM, trailing, eta 0, no negative prompt, no rescale: the same frames as spelled out', async () => {
     const a = await collect(fakeModels(), params);
-    const b = await collect(fakeModels(), { ...params, sampler: 'ddim', spacing: 'trailing', eta: 0, negativePrompt: '', guidanceRescale: 0 });
+    const b = await collect(fakeModels(), { ...params, sampler: 'ddim', spacing: 'trailing', eta: 0, negative: '', rescale: 0 });
     expect(b.map((f) => Array.from(f.prev))).toEqual(a.map((f) => Array.from(f.prev)));
     expect(a.every((f) => f.noise === null && f.inpaintNoise === null)).toBe(true);
   });
@@ -78,22 +72,22 @@ describe('generate options', () => {
     const encode = models.encodeText;
     models.encodeText = (ids, batch) => (rows.push(Array.from(ids)), encode(ids, batch));
     const enc = (text: string) => models.tokenizer.encode(text);
-    await collect(models, { ...params, steps: 1, negativePrompt: 'blurry dog' });
-    await collect(models, { ...params, steps: 1, negativePrompt: '' });
-    await collect(models, { ...params, steps: 1, guidance: 1, negativePrompt: 'blurry dog' }); // no uncond branch
+    await collect(models, { ...params, steps: 1, negative: 'blurry dog' });
+    await collect(models, { ...params, steps: 1, negative: '' });
+    await collect(models, { ...params, steps: 1, guidance: 1, negative: 'blurry dog' }); // no uncond branch
     expect(rows).toEqual([[...enc('blurry dog'), ...enc('cat face')], [...enc(''), ...enc('cat face')], [...enc('cat face')]]);
   });
 
   it('a negative prompt changes the image (the fake model treats any non-empty text as conditional)', async () => {
     const plain = (await collect(fakeModels(), params)).at(-1)!.prev;
-    const negative = (await collect(fakeModels(), { ...params, negativePrompt: 'dog' })).at(-1)!.prev;
+    const negative = (await collect(fakeModels(), { ...params, negative: 'dog' })).at(-1)!.prev;
     expect(Array.from(negative)).not.toEqual(Array.from(plain));
   });
 
   it('guidance rescale changes guided runs only', async () => {
-    const run = (p: Partial<GenerateParams>) => collect(fakeModels(), { ...params, ...p }).then((f) => Array.from(f.at(-1)!.prev));
-    expect(await run({ guidanceRescale: 0.7 })).not.toEqual(await run({}));
-    expect(await run({ guidance: 1, guidanceRescale: 0.7 })).toEqual(await run({ guidance: 1 }));
+    const run = (p: TestRun) => collect(fakeModels(), { ...params, ...p }).then((f) => Array.from(f.at(-1)!.prev));
+    expect(await run({ rescale: 0.7 })).not.toEqual(await run({}));
+    expect(await run({ guidance: 1, rescale: 0.7 })).toEqual(await run({ guidance: 1 }));
   });
 
   it('feeds the U-Net fractional float32 timesteps with Karras spacing', async () => {
@@ -109,18 +103,18 @@ describe('generate options', () => {
 
   it('img2img runs the last steps from the noised image; strength 1 runs them all', async () => {
     const image = new Float32Array(192).fill(0.5);
-    const frames = await collect(fakeModels(), { ...params, steps: 10, init: { image, strength: 0.3 } });
+    const frames = await collect(fakeModels(), { ...params, steps: 10, start: 'img2img', strength: 0.3, source: { image } });
     expect(frames.map((f) => f.t)).toEqual([299, 199, 99]);
     expect(frames.map((f) => [f.index, f.total])).toEqual([[0, 3], [1, 3], [2, 3]]);
-    const full = await collect(fakeModels(), { ...params, steps: 10, init: { image, strength: 1 } });
+    const full = await collect(fakeModels(), { ...params, steps: 10, start: 'img2img', strength: 1, source: { image } });
     expect(full).toHaveLength(10);
   });
 
   it('inpainting with an all-ones mask returns the known image; with zeros it draws but keeps the sampler\'s image', async () => {
     const image = createRng(99).normals(192).map((z) => Math.tanh(z));
-    const ones = await collect(fakeModels(), { ...params, inpaint: { image, mask: new Float32Array(64).fill(1) } });
+    const ones = await collect(fakeModels(), { ...params, start: 'inpaint', source: { image, mask: new Float32Array(64).fill(1) } });
     expect(Array.from(ones.at(-1)!.prev)).toEqual(Array.from(image));
-    const zeros = await collect(fakeModels(), { ...params, inpaint: { image, mask: new Float32Array(64) } });
+    const zeros = await collect(fakeModels(), { ...params, start: 'inpaint', source: { image, mask: new Float32Array(64) } });
     const plain = await collect(fakeModels(), params);
     expect(Array.from(zeros.at(-1)!.prev)).toEqual(Array.from(plain.at(-1)!.prev));
     expect(zeros.map((f) => f.inpaintNoise !== null)).toEqual([true, true, true, true, true, false]);
@@ -128,7 +122,7 @@ describe('generate options', () => {
 
   it('rejects bad options with clear errors', async () => {
     const image = new Float32Array(192);
-    const bad: [Partial<GenerateParams>, string][] = [
+    const bad: [TestRun, string][] = [
       [{ sampler: 'plms' as never }, 'sampler must be one of ddim, ddpm, euler-a, dpmpp-2m, got "plms"'],
       [{ spacing: 'leading' as never }, 'spacing must be one of trailing, karras, got "leading"'],
       [{ spacing: 'karras' }, 'spacing "karras" does not work with sampler "ddim" (it takes trailing)'],
@@ -136,11 +130,14 @@ describe('generate options', () => {
       [{ eta: 1.5 }, 'eta must be a number in 0..1, got 1.5'],
       [{ eta: NaN }, 'eta must be a number in 0..1, got NaN'],
       [{ sampler: 'euler-a', eta: 0.5 }, 'eta applies to the ddim sampler only, got eta 0.5 with "euler-a"'],
-      [{ guidanceRescale: -0.1 }, 'guidanceRescale must be a number in 0..1, got -0.1'],
-      [{ init: { image, strength: 0 } }, 'init.strength must be in (0, 1], got 0'],
-      [{ init: { image: new Float32Array(5), strength: 0.5 } }, 'init.image must have 192 values ([C, H, W]), got 5'],
-      [{ inpaint: { image, mask: new Float32Array(192) } }, 'inpaint.mask must have 64 values ([H, W]), got 192'],
-      [{ inpaint: { image: new Float32Array(64), mask: new Float32Array(64) } }, 'inpaint.image must have 192 values'],
+      [{ rescale: -0.1 }, 'rescale must be a number in 0..1, got -0.1'],
+      [{ start: 'img2img', strength: 0, source: { image } }, 'strength must be in (0, 1], got 0'],
+      [{ start: 'img2img', source: { image: new Float32Array(5) } }, 'the source image must have 192 values ([C, H, W]), got 5'],
+      [{ start: 'img2img' }, 'start "img2img" needs a source image'],
+      [{ start: 'inpaint', source: { image, mask: new Float32Array(192) } }, 'the mask must have 64 values ([H, W]), got 192'],
+      [{ start: 'inpaint', source: { image } }, 'inpainting needs a mask'],
+      [{ start: 'inpaint', source: { image: new Float32Array(64), mask: new Float32Array(64) } }, 'the source image must have 192 values'],
+      [{ start: 'sketch' as never }, 'start must be one of noise, img2img, inpaint, got "sketch"'],
     ];
     for (const [change, message] of bad) await expect(collect(fakeModels(), { ...params, ...change })).rejects.toThrow(message);
   });

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { fakeModels } from '../testing/fake-model.ts';
-import { generate, GPU_STEP_TOLERANCE, worstRelativeDifference, type GenerateParams, type GpuStep, type GpuSteps, type Models, type StepFrame } from './pipeline.ts';
+import { collect, generateRun, type TestRun } from '../testing/runs.ts';
+import { worstRelativeDifference } from './arrays.ts';
+import type { StepFrame } from './generate.ts';
+import type { GpuStep, GpuSteps, Models } from './models.ts';
+import { GPU_STEP_TOLERANCE } from './steppers.ts';
 
-const params: GenerateParams = { prompt: 'cat face', seed: 7, steps: 10, guidance: 3 };
-
-async function collect(models: Models, p: GenerateParams, signal?: AbortSignal): Promise<StepFrame[]> {
-  const frames: StepFrame[] = [];
-  for await (const frame of generate(models, p, signal)) frames.push(frame);
-  return frames;
-}
+const params: TestRun = { prompt: 'cat face', seed: 7, steps: 10, guidance: 3 };
 
 interface FakeGpu extends GpuSteps {
   opened: number;
@@ -128,26 +126,26 @@ describe('generate on the GPU sampler', () => {
   });
 
   it('uses the CPU loop for what the kernel does not do', async () => {
-    const cases: GenerateParams[] = [
+    const cases: TestRun[] = [
       { ...params, guidance: 1 },
       { ...params, sampler: 'euler-a' },
       { ...params, eta: 0.5 },
-      { ...params, guidanceRescale: 0.7 },
-      { ...params, inpaint: { image: new Float32Array(192), mask: new Float32Array(64).fill(1) } },
-      { ...params, fork: { at: 3, prompt: 'cat', negativePrompt: '', guidance: 1, seed: null } },
+      { ...params, rescale: 0.7 },
+      { ...params, start: 'inpaint', source: { image: new Float32Array(192), mask: new Float32Array(64).fill(1) } },
+      { ...params, fork: 3, fork_prompt: 'cat', fork_guidance: 1 },
     ];
     for (const p of cases) {
       const { models, gpu } = withGpu();
       expect(await collect(models, p)).toHaveLength(10);
-      expect(gpu.opened, JSON.stringify({ ...p, inpaint: !!p.inpaint })).toBe(0);
+      expect(gpu.opened, JSON.stringify({ ...p, source: !!p.source })).toBe(0);
     }
   });
 
   it('hands a fork its own context and guidance from its first step', async () => {
-    const fork = { at: 4, prompt: '', negativePrompt: '', guidance: 6, seed: null };
+    const fork: TestRun = { fork: 4, fork_prompt: '', fork_negative: '', fork_guidance: 6, fork_seed: -1 };
     const { models, gpu } = withGpu();
-    const frames = await collect(models, { ...params, fork });
-    const onCpu = await collect(fakeModels(), { ...params, fork });
+    const frames = await collect(models, { ...params, ...fork });
+    const onCpu = await collect(fakeModels(), { ...params, ...fork });
     expect(gpu.steps.map((s) => s.context !== undefined)).toEqual([false, false, false, false, false, true, false, false, false, false]);
     expect(gpu.steps.map((s) => s.guidance)).toEqual([3, 3, 3, 3, 3, 6, 6, 6, 6, 6]);
     expect(gpu.off).toBeNull();
@@ -160,7 +158,7 @@ describe('generate on the GPU sampler', () => {
     const controller = new AbortController();
     const seen: StepFrame[] = [];
     await expect(async () => {
-      for await (const frame of generate(models, params, controller.signal)) {
+      for await (const frame of generateRun(models, params, controller.signal)) {
         seen.push(frame);
         if (frame.index === 2) controller.abort();
       }

@@ -1,18 +1,19 @@
 /**
  * The shipped models in Node: reads a models folder (manifest.json, tokenizer, .onnx files checked
  * against the manifest), opens the ONNX files and wraps them as the pipeline's Models. Used by the CLI
- * (onnxruntime-node) and the benchmark (onnxruntime-node or onnxruntime-web's Node build), which
- * pass in their runtime so neither loads the other's.
+ * (onnxruntime-node), the benchmark and the parity tests (onnxruntime-node or onnxruntime-web's Node
+ * build), which pass in their runtime so neither loads the other's.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as OrtNode from 'onnxruntime-node';
 import { checkDigest, checkSize, type FileIntegrity } from '../model/integrity.ts';
-import { checkIoSpec, contextShape, parseManifest, type Manifest } from '../model/manifest.ts';
+import { checkIoSpec, parseManifest, type Manifest } from '../model/manifest.ts';
+import type { Models } from '../pipeline/models.ts';
 import { Tokenizer } from '../text/tokenizer.ts';
-import { normaliseRows } from '../worker/match.ts';
-import type { Models, Scorer } from '../worker/pipeline.ts';
+import { modelsOf, scorerOf } from './session-models.ts';
+import { serialised } from './lock.ts';
 
 /** The part of onnxruntime the loader uses; onnxruntime-node and -web share it (onnxruntime-common). */
 export type Ort = Pick<typeof OrtNode, 'InferenceSession' | 'Tensor'>;
@@ -65,9 +66,9 @@ export function readModelsDir(dir: string): { manifest: Manifest; tokenizer: Tok
 
 /**
  * Opens the ONNX files of `dir` with `sessionOptions`, checks them against the manifest and wraps
- * them as pipeline Models. Bad text encoder or U-Net files throw ModelsDirError; a runtime failure
- * throws as it comes. The image encoder is optional, as in the page: when it is missing or bad the
- * models come without a scorer and `onScorerOff` hears why.
+ * them as pipeline Models (session-models.ts, as the page does). Bad text encoder or U-Net files throw
+ * ModelsDirError; a runtime failure throws as it comes. The image encoder is optional, as in the page:
+ * when it is missing or bad the models come without a scorer and `onScorerOff` hears why.
  */
 export async function openModels(
   ort: Ort,
@@ -77,59 +78,26 @@ export async function openModels(
   sessionOptions: OrtNode.InferenceSession.SessionOptions,
   onScorerOff: (why: string) => void = () => {},
 ): Promise<Models> {
-  const textSession = await ort.InferenceSession.create(readModelFile(dir, manifest.text_encoder), sessionOptions);
-  const unetSession = await ort.InferenceSession.create(readModelFile(dir, manifest.unet), sessionOptions);
+  const textEncoder = await ort.InferenceSession.create(readModelFile(dir, manifest.text_encoder), sessionOptions);
+  const unet = await ort.InferenceSession.create(readModelFile(dir, manifest.unet), sessionOptions);
   try {
-    checkIoSpec(manifest.text_encoder.file, manifest.text_encoder, textSession);
-    checkIoSpec(manifest.unet.file, manifest.unet, unetSession);
+    checkIoSpec(manifest.text_encoder.file, manifest.text_encoder, textEncoder);
+    checkIoSpec(manifest.unet.file, manifest.unet, unet);
   } catch (error) {
     throw new ModelsDirError((error as Error).message);
   }
-
-  const { length: L, width: D } = contextShape(manifest);
-  const { channels: C, resolution: R } = manifest;
-  let scorer: Scorer | undefined;
+  const lock = serialised();
+  const models = modelsOf(ort, manifest, tokenizer, { textEncoder, unet }, lock);
   const imageSpec = manifest.image_encoder;
-  let imageSession: OrtNode.InferenceSession | null = null;
-  if (imageSpec) {
-    try {
-      imageSession = await ort.InferenceSession.create(readModelFile(dir, imageSpec), sessionOptions);
-      checkIoSpec(imageSpec.file, imageSpec, imageSession);
-    } catch (error) {
-      await imageSession?.release();
-      imageSession = null;
-      onScorerOff(`match score off: ${(error as Error).message}`);
-    }
+  if (!imageSpec) return models;
+  let image: OrtNode.InferenceSession | null = null;
+  try {
+    image = await ort.InferenceSession.create(readModelFile(dir, imageSpec), sessionOptions);
+    checkIoSpec(imageSpec.file, imageSpec, image);
+  } catch (error) {
+    await image?.release();
+    onScorerOff(`match score off: ${(error as Error).message}`);
+    return models;
   }
-  if (imageSpec && imageSession) {
-    const session = imageSession;
-    const E = imageSpec.embedDim;
-    scorer = {
-      async embedText(ids, batch) {
-        const out = await textSession.run({ input_ids: new ort.Tensor('int32', ids, [batch, L]) });
-        return normaliseRows(new Float32Array(out.pooled.data as Float32Array), E); // [B, E]
-      },
-      async embedImage(pixels, batch) {
-        const out = await session.run({ pixels: new ort.Tensor('float32', pixels, [batch, C, R, R]) });
-        return out.embedding.data as Float32Array; // [B, E], unit length
-      },
-    };
-  }
-  return {
-    manifest,
-    tokenizer,
-    ...(scorer ? { scorer } : {}),
-    async encodeText(ids, batch) {
-      const out = await textSession.run({ input_ids: new ort.Tensor('int32', ids, [batch, L]) });
-      return out.hidden_states.data as Float32Array; // [B, L, D]
-    },
-    async unet(sample, timestep, context, batch) {
-      const out = await unetSession.run({
-        sample: new ort.Tensor('float32', sample, [batch, C, R, R]),
-        timestep: new ort.Tensor('float32', timestep, [batch]),
-        encoder_hidden_states: new ort.Tensor('float32', context, [batch, L, D]),
-      });
-      return out.v.data as Float32Array; // [B, C, H, W]
-    },
-  };
+  return { ...models, scorer: scorerOf(ort, manifest, imageSpec, textEncoder, image, lock) };
 }

@@ -5,12 +5,14 @@
  */
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openModels, readModelsDir } from '../cli/node-models.ts';
+import { openModels, readModelsDir } from './node-models.ts';
 import type { SamplerName } from '../diffusion/sampler.ts';
 import type { Spacing } from '../diffusion/spacing.ts';
 import { f32, modelsDir, readFixture, type FixtureArray } from '../testing/fixtures.ts';
 import { samplerSettings } from '../testing/samplers-fixture.ts';
-import { generate, type Models, type StepFrame } from './pipeline.ts';
+import type { StepFrame } from '../pipeline/generate.ts';
+import type { Models } from '../pipeline/models.ts';
+import { generateRun as generate } from '../testing/runs.ts';
 
 /** One guided generation with the PyTorch networks of the checkpoints. */
 interface RealRun {
@@ -57,7 +59,7 @@ describe('generate() on onnxruntime-web WASM vs PyTorch: src/fixtures/real-runs.
     const name = `${run.sampler} ${run.spacing}${run.eta ? ` eta ${run.eta}` : ''}${run.negative_prompt ? `, negative "${run.negative_prompt}"` : ''}${run.rescale ? `, rescale ${run.rescale}` : ''}, seed ${run.seed}`;
     it(`${name}: first x0 and final image agree to ${TOLERANCE}`, { timeout: 300_000 }, async () => {
       const frames: StepFrame[] = [];
-      const params = { prompt: run.prompt, ...samplerSettings(run), negativePrompt: run.negative_prompt };
+      const params = { prompt: run.prompt, ...samplerSettings(run), negative: run.negative_prompt };
       for await (const frame of generate(models, params)) frames.push(frame);
       expect(frames.length).toBe(run.steps);
       const x0Diff = maxAbsDiff(frames[0].x0, f32(run.x0_first));

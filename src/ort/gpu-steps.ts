@@ -7,16 +7,15 @@
  * Why: with the maths on the CPU, every step waits for its read-back (2.0-2.7 ms of mapAsync on an H200)
  * and then for the CPU before the next U-Net call can start, so the GPU idles between steps
  * (docs/benchmark.md, "Measured on an H200"). Here the CPU only queues work; the pipeline keeps a few
- * steps in flight (pipeline.ts) and still checks every step against its own float64 maths on the same v.
+ * steps in flight (pipeline/steppers.ts) and still checks every step against its own float64 maths on the same v.
  *
  * Several runs may be open at once (a comparison interleaves two generations): each keeps its own x and
  * context buffers and copies them into the U-Net's before its call, under the worker's one session lock.
  */
-import type { GpuStep, GpuStepResult, GpuStepRun, GpuSteps } from './pipeline.ts';
+import type { GpuStep, GpuStepResult, GpuStepRun, GpuSteps } from '../pipeline/models.ts';
 import { plain, type GpuUnet } from './captured-unet.ts';
+import type { Lock } from './lock.ts';
 
-/** Runs `fn` when no other onnxruntime call is running (sessions.ts's queue). */
-export type Lock = <T>(fn: () => Promise<T>) => Promise<T>;
 
 /** Guidance, then DDIM (eta 0) with x0 clipped: src/diffusion/guidance.ts, prediction.ts and ddim.ts in float32. */
 const KERNEL = /* wgsl */ `

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fakeModels } from '../testing/fake-model.ts';
 import { interleave } from './interleave.ts';
-import { generate, type GenerateParams, type StepFrame } from './pipeline.ts';
+import { generateRun as generate, type TestRun } from '../testing/runs.ts';
+import type { StepFrame } from './generate.ts';
 
 async function* count(name: string, n: number, log: string[] = []): AsyncGenerator<string> {
   for (let i = 0; i < n; i++) {
@@ -48,8 +49,8 @@ describe('interleave', () => {
   });
 
   it('two real generations interleaved give the same frames as each run alone', async () => {
-    const a: GenerateParams = { prompt: 'cat face', seed: 3, steps: 6, guidance: 4, sampler: 'dpmpp-2m' };
-    const b: GenerateParams = { prompt: 'red heart', seed: 4, steps: 9, guidance: 2, sampler: 'euler-a' };
+    const a: TestRun = { prompt: 'cat face', seed: 3, steps: 6, guidance: 4, sampler: 'dpmpp-2m' };
+    const b: TestRun = { prompt: 'red heart', seed: 4, steps: 9, guidance: 2, sampler: 'euler-a' };
     const models = fakeModels(); // one set of models shared, as in the worker
     const alone = [await all(generate(models, a)), await all(generate(models, b))];
     const together: StepFrame[][] = [[], []];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeModels } from '../testing/fake-model.ts';
-import { generate } from './pipeline.ts';
+import { generateRun as generate } from '../testing/runs.ts';
 import { timeModelCalls } from './timed-models.ts';
 
 describe('timeModelCalls', () => {

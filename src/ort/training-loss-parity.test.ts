@@ -6,13 +6,13 @@
  */
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { openModels, readModelsDir } from '../cli/node-models.ts';
+import { openModels, readModelsDir } from './node-models.ts';
 import { qSample } from '../diffusion/q-sample.ts';
 import { createRng } from '../diffusion/rng.ts';
 import { alphaBar } from '../diffusion/schedule.ts';
 import { lossTerm } from '../diffusion/training-loss.ts';
 import { f32, modelsDir, readFixture, type FixtureArray } from '../testing/fixtures.ts';
-import { predictV } from './predict.ts';
+import { predictV } from '../pipeline/predict.ts';
 
 interface Case {
   image: string;

@@ -4,7 +4,7 @@
  * trained). A plain function of the models, like the denoising loop, so tests run it on the fake U-Net.
  */
 import { contextShape } from '../model/manifest.ts';
-import { abortError, type Models } from './pipeline.ts';
+import { abortError, type Models } from './models.ts';
 
 /** Rows of one U-Net call: the batch every generation step uses, so no new shape meets the runtime. */
 const ROWS_PER_CALL = 2;
