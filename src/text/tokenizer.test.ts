@@ -49,6 +49,12 @@ describe('Tokenizer (vocab cat=259, face=260, café=261, 🐱=262)', () => {
     expect(ids[1]).toBeLessThan(259);
   });
 
+  // The shipped vocabulary has "prototype"; a schema library's record type drops such keys silently.
+  it('keeps vocabulary words that are names of Object properties', () => {
+    const words = Tokenizer.fromJson(fakeTokenizerJson(['prototype', 'constructor', 'hasownproperty', 'tostring']));
+    expect(Array.from(words.encode('prototype constructor hasOwnProperty toString'))).toEqual(pad([1, 259, 260, 261, 262, 2]));
+  });
+
   it('rejects malformed tokenizer.json with specific errors', () => {
     expect(() => Tokenizer.fromJson(null)).toThrow('tokenizer.json: expected a JSON object');
     expect(() => Tokenizer.fromJson({ ...fakeTokenizerJson(), type: 'bpe' })).toThrow('tokenizer.json: type must be "word-fnv1a", got "bpe"');

@@ -10,25 +10,41 @@
  * The text is scanned one UTF-16 unit at a time and scanning stops once max_length - 2 words are
  * found, so a megabyte of pasted text costs no more than its first few words.
  */
+import * as v from 'valibot';
+import { anyObject, arrayOf, integer, literal, object, parseJson } from '../model/json-fields.ts';
 
-/** The tokenizer.json file, as training writes it. */
-export interface TokenizerJson {
-  type: 'word-fnv1a';
-  version: 1;
-  max_length: number;
-  pad_id: number;
-  bos_id: number;
-  eos_id: number;
-  hash_offset: number;
-  hash_count: number;
-  vocab_size: number;
-  vocab: Record<string, number>;
-  /**
-   * Ids of the vocabulary words that occur in training captions (sorted); every other vocabulary word
-   * is there only for its GloVe vector. Optional: older files cannot tell the two apart.
-   */
-  caption_word_ids?: number[];
-}
+const atLeast = (min: number) => integer(min, Number.MAX_SAFE_INTEGER, `must be an integer >= ${min}`);
+const id = atLeast(0);
+
+const tokenizerSchema = object(
+  {
+    type: literal('word-fnv1a'),
+    version: literal(1),
+    /** Ids per text, including BOS and EOS. */
+    max_length: atLeast(2),
+    pad_id: id,
+    bos_id: id,
+    eos_id: id,
+    /** Unknown words hash into ids hash_offset..hash_offset + hash_count - 1. */
+    hash_offset: id,
+    hash_count: atLeast(1),
+    vocab_size: atLeast(1),
+    /**
+     * Word -> id, each id checked by fromJson. Not valibot's record, which drops the keys "prototype"
+     * and "constructor": they are words of the vocabulary.
+     */
+    vocab: anyObject(),
+    /**
+     * Ids of the vocabulary words that occur in training captions (sorted); every other vocabulary word
+     * is there only for its GloVe vector. Optional: older files cannot tell the two apart.
+     */
+    caption_word_ids: v.optional(arrayOf(id)),
+  },
+  'expected a JSON object',
+);
+
+/** The tokenizer.json file, as training writes it, after fromJson's checks of the vocabulary's ids. */
+export type TokenizerJson = Omit<v.InferOutput<typeof tokenizerSchema>, 'vocab'> & { vocab: Record<string, number> };
 
 /**
  * How the model knows a token: a special marker (BOS, EOS, PAD), a word of the training captions, a
@@ -69,14 +85,6 @@ function bytesKey(bytes: Uint8Array, length: number): string {
 
 function fail(message: string): never {
   throw new Error(`tokenizer.json: ${message}`);
-}
-
-function intField(obj: Record<string, unknown>, name: string, min: number): number {
-  const value = obj[name];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(`${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 /** Maps text to a fixed-length Int32Array of ids (see the module doc for the exact algorithm). */
@@ -121,32 +129,20 @@ export class Tokenizer {
 
   /** Validates a parsed tokenizer.json and builds the tokenizer; throws "tokenizer.json: ..." errors. */
   static fromJson(json: unknown): Tokenizer {
-    if (typeof json !== 'object' || json === null) fail('expected a JSON object');
-    const obj = json as Record<string, unknown>;
-    if (obj.type !== 'word-fnv1a') fail(`type must be "word-fnv1a", got ${JSON.stringify(obj.type)}`);
-    if (obj.version !== 1) fail(`version must be 1, got ${JSON.stringify(obj.version)}`);
-    const maxLength = intField(obj, 'max_length', 2);
-    for (const name of ['pad_id', 'bos_id', 'eos_id', 'hash_offset']) intField(obj, name, 0);
-    const hashCount = intField(obj, 'hash_count', 1);
-    const vocabSize = intField(obj, 'vocab_size', 1);
-    const vocab = obj.vocab;
-    if (typeof vocab !== 'object' || vocab === null || Array.isArray(vocab)) fail('vocab must be an object');
-    for (const [word, id] of Object.entries(vocab)) {
-      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= vocabSize) {
-        fail(`vocab[${JSON.stringify(word)}] must be an integer id in 0..${vocabSize - 1}, got ${JSON.stringify(id)}`);
+    const t = parseJson('tokenizer.json', tokenizerSchema, json);
+    for (const [word, id] of Object.entries(t.vocab)) {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= t.vocab_size) {
+        fail(`vocab[${JSON.stringify(word)}] must be an integer id in 0..${t.vocab_size - 1}, got ${JSON.stringify(id)}`);
       }
     }
-    const captionIds = obj.caption_word_ids;
-    if (captionIds !== undefined) {
-      if (!Array.isArray(captionIds)) fail('caption_word_ids must be an array of ids');
-      const vocabIds = new Set(Object.values(vocab as Record<string, number>));
-      const bad = captionIds.find((id) => !vocabIds.has(id));
-      if (bad !== undefined) fail(`caption_word_ids: ${JSON.stringify(bad)} is not the id of a vocabulary word`);
+    const vocab = t.vocab as Record<string, number>; // every id checked just above
+    const vocabIds = new Set(Object.values(vocab));
+    const bad = t.caption_word_ids?.find((id) => !vocabIds.has(id));
+    if (bad !== undefined) fail(`caption_word_ids: ${bad} is not the id of a vocabulary word`);
+    if (t.hash_offset + t.hash_count > t.vocab_size) {
+      fail(`hash buckets end at ${t.hash_offset + t.hash_count}, past vocab_size ${t.vocab_size}`);
     }
-    if ((obj.hash_offset as number) + hashCount > vocabSize) {
-      fail(`hash buckets end at ${(obj.hash_offset as number) + hashCount}, past vocab_size ${vocabSize}`);
-    }
-    return new Tokenizer({ ...(obj as unknown as TokenizerJson), max_length: maxLength });
+    return new Tokenizer({ ...t, vocab });
   }
 
   /** Whether this tokenizer.json says which vocabulary words come from captions (else kind 'vocab'). */
