@@ -11,7 +11,7 @@
 #
 # Why: the shipped ONNX models (26.8 MB) and the training checkpoints (26.9 MB) are both tracked, so the
 # tree alone is ~57 MiB, and neither the training data (18 MiB carried) nor the gpu-bench bundle fits
-# beside both. Training needs the checkpoints and not the ONNX files; the GPU benchmark (scripts/gpu-bench.sh)
+# beside both. Training needs the checkpoints and not the ONNX files; the GPU benchmark (scripts/gpu-job/gpu-bench.sh)
 # needs only its carried bundle. While slim is on, a pre-commit hook refuses commits (a commit then would
 # record the files as deleted).
 set -euo pipefail

@@ -364,7 +364,7 @@ async function openCapture(manifest: Manifest, bytes: Uint8Array, options: ort.I
 /**
  * WebGPU runs NHWC (JSEP's default), although it wraps every Conv and InstanceNormalization in
  * Transposes (502 kernels per U-Net call against NCHW's 322): JSEP's NCHW Conv kernel is the slower one.
- * Measured on an H200 (scripts/gpu-bench.sh, profile-run.sh; docs/benchmark.md): GPU time of the 28
+ * Measured on an H200 (scripts/gpu-job/gpu-bench.sh, profile-run.sh; docs/benchmark.md): GPU time of the 28
  * Convs 6.6 ms NHWC against 14.0 ms NCHW, captured guided step 6.0 against 16.7 ms, 20-step generation
  * 241 against 476 ms; on SwiftShader too, 10.9 against 15.9 s per call.
  */

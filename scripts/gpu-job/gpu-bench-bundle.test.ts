@@ -1,6 +1,6 @@
 /**
- * The GPU session's page benchmark is scripts/bench-node.ts bundled by esbuild into one file that runs
- * with only the GPU bundle's node_modules (onnxruntime-web, webgpu) beside it (scripts/gpu-bench.sh); so
+ * The GPU session's page benchmark is scripts/bench/bench-node.ts bundled by esbuild into one file that runs
+ * with only the GPU bundle's node_modules (onnxruntime-web, webgpu) beside it (scripts/gpu-job/gpu-bench.sh); so
  * are the op census with GPU time per kernel and the GPU-resident sampler experiment.
  * A lent GPU session is rare and short: an import that only Vite or tsx can resolve, or a new package
  * the bundle lacks, must fail here rather than there.
@@ -9,11 +9,11 @@ import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
-/** What scripts/gpu-bench.sh leaves outside the bundle (the GPU bundle's node_modules holds the first two). */
+/** What scripts/gpu-job/gpu-bench.sh leaves outside the bundle (the GPU bundle's node_modules holds the first two). */
 const EXTERNAL = ['webgpu', 'onnxruntime-web', 'onnxruntime-node'];
 
-describe('the GPU bundle page benchmark (scripts/gpu-bench.sh)', () => {
-  it.each(['scripts/bench-node.ts', 'scripts/webgpu-census.ts', 'scripts/gpu-resident-bench.ts'])('%s bundles into one file whose only imports are node built-ins and the bundle-provided packages', async (entry) => {
+describe('the GPU bundle page benchmark (scripts/gpu-job/gpu-bench.sh)', () => {
+  it.each(['scripts/bench/bench-node.ts', 'scripts/webgpu/webgpu-census.ts', 'scripts/webgpu/gpu-resident-bench.ts'])('%s bundles into one file whose only imports are node built-ins and the bundle-provided packages', async (entry) => {
     const result = await build({
       entryPoints: [entry],
       bundle: true,

@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: how fast the model runs on every backend this machine has, measured the same way
- * on each (scripts/bench-protocol.ts), printed as a table and written to bench-results/<time>.json.
+ * on each (scripts/bench/bench-protocol.ts), printed as a table and written to bench-results/<time>.json.
  *
  * Backends:
  *   wasm-browser    the built page (vite preview, cross-origin isolated) in headless Chromium,
  *                   `?backend=wasm&threads=N`; timings come from the worker's own step/complete events.
  *   webgpu-browser  the same page with `?backend=webgpu` on Chromium's SwiftShader adapter: WebGPU
  *                   emulated on the CPU, so a correctness-path figure, not a GPU one (2 steps only).
- *   wasm-node       onnxruntime-web's Node build, same pipeline (scripts/bench-node.ts).
+ *   wasm-node       onnxruntime-web's Node build, same pipeline (scripts/bench/bench-node.ts).
  *   node-native     onnxruntime-node's native CPU library, same pipeline.
  *   webgpu-node     the page's JSEP build and the worker's own loader (sessions.ts) on Dawn (npm `webgpu`)
  *                   in Node: a real GPU where the Vulkan driver has one, else SwiftShader; also counts
@@ -26,7 +26,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { softwareVulkanEnv } from './dawn-node.ts';
+import { softwareVulkanEnv } from '../webgpu/dawn-node.ts';
 import { measure, type Driver, type Measured, type MemorySample, type Plan, type RunRecord } from './bench-protocol.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -174,14 +174,14 @@ console.log(`\nJSON: ${resolve(jsonPath)}`);
 async function runNodeChild(backend: Backend): Promise<Measured> {
   const runtime = { 'node-native': 'native', 'webgpu-node': 'webgpu' }[backend.group as string] ?? 'wasm';
   // webgpu: `onnxruntime-web` must resolve to the page's JSEP build, as vite's alias makes it in the page.
-  const hooks = runtime === 'webgpu' ? ['--import', './scripts/ort-jsep-register.mjs'] : [];
-  const args = ['--expose-gc', '--import', 'tsx', ...hooks, 'scripts/bench-node.ts', `--runtime=${runtime}`, `--threads=${backend.threads}`, `--plan=${JSON.stringify(backend.plan)}`];
+  const hooks = runtime === 'webgpu' ? ['--import', './scripts/webgpu/ort-jsep-register.mjs'] : [];
+  const args = ['--expose-gc', '--import', 'tsx', ...hooks, 'scripts/bench/bench-node.ts', `--runtime=${runtime}`, `--threads=${backend.threads}`, `--plan=${JSON.stringify(backend.plan)}`];
   const env = runtime === 'webgpu' ? { ...process.env, ...softwareVulkanEnv(process.env) } : process.env;
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   let stdout = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   const code = await new Promise<number | null>((done) => child.on('close', done));
-  if (code !== 0) throw new Error(`scripts/bench-node.ts exited with ${code}`);
+  if (code !== 0) throw new Error(`scripts/bench/bench-node.ts exited with ${code}`);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measured;
 }
 

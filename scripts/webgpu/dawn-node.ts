@@ -129,7 +129,7 @@ export function countersSince(before: GpuCounters, after: GpuCounters): GpuCount
 
 /**
  * onnxruntime-web for a script on Dawn (after installDawn; `onnxruntime-web` resolves to the page's JSEP
- * build or, with ORT_BUILD=webgpu, the native EP's: scripts/ort-jsep-register.mjs): one WASM thread, the
+ * build or, with ORT_BUILD=webgpu, the native EP's: scripts/webgpu/ort-jsep-register.mjs): one WASM thread, the
  * package's .wasm files, errors only, and WebGPU on the adapter `options` asks for.
  */
 export async function openOrtOnDawn(options?: GPURequestAdapterOptions): Promise<typeof import('onnxruntime-web')> {

@@ -1,13 +1,13 @@
 #!/bin/bash
 # Prepares the GPU timing run of the shipped models for a session that has a device machine (H100/H200):
-#   bash scripts/gpu-bench.sh            # builds gpu-bench-bundle/ (git-ignored) unless it is there, adds the
+#   bash scripts/gpu-job/gpu-bench.sh            # builds gpu-bench-bundle/ (git-ignored) unless it is there, adds the
 #                                        # page's own pipeline to it, prints the device call
 # The bundle is ../shared/gpu-bench's (node, onnxruntime-web at the lock-file version, webgpu@0.6.2, the
 # Vulkan loader, public/models checked against manifest.json, ~57 MiB). It times, on the same machine in
 # one run: WASM with all cores (wasm-Nt, the reference), the page's JSEP build with its settings (webgpu:
 # dispatches per call), JSEP driven as a GPU loop with and without graph capture (webgpu-capture), and the
 # native WebGPU EP (webgpu-ep).
-# Added here: page-bench.mjs, scripts/bench-node.ts bundled by esbuild (the webgpu-node row of `npm run
+# Added here: page-bench.mjs, scripts/bench/bench-node.ts bundled by esbuild (the webgpu-node row of `npm run
 # bench`: the page's pipeline.ts and the worker's sessions.ts, graph capture included, on Dawn), and
 # page-run.sh, which runs it on the GPU after run.sh. node_modules and the checkout are too big to travel.
 #
@@ -15,7 +15,7 @@
 # the carried bundle are over the tool's 64 MiB, so the call is framed by scripts/device-travel.sh, which
 # takes every tracked file out of the index for the call (the bundle has its own copy of the models).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 BUNDLE=gpu-bench-bundle
 grep -qx "/$BUNDLE/" .gitignore || { echo "add /$BUNDLE/ to .gitignore first" >&2; exit 1; }
 if [ ! -f "$BUNDLE/run.sh" ]; then
@@ -24,15 +24,15 @@ if [ ! -f "$BUNDLE/run.sh" ]; then
 fi
 # The page's pipeline, one file; onnxruntime-web (the hook maps it to the page's ort.min.mjs) and webgpu
 # come from the bundle's node_modules.
-node_modules/.bin/esbuild scripts/bench-node.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
+node_modules/.bin/esbuild scripts/bench/bench-node.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
   --external:webgpu --external:onnxruntime-web --external:onnxruntime-node --outfile="$BUNDLE/page-bench.mjs"
-# For profile-run.sh: the op census with GPU time per kernel (scripts/webgpu-census.ts --profile), and the
-# sampler on the GPU through the page's loader and pipeline, with and without it (scripts/gpu-resident-bench.ts).
+# For profile-run.sh: the op census with GPU time per kernel (scripts/webgpu/webgpu-census.ts --profile), and the
+# sampler on the GPU through the page's loader and pipeline, with and without it (scripts/webgpu/gpu-resident-bench.ts).
 for pair in webgpu-census.ts:census.mjs gpu-resident-bench.ts:gpu-resident.mjs; do
-  node_modules/.bin/esbuild "scripts/${pair%%:*}" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
+  node_modules/.bin/esbuild "scripts/webgpu/${pair%%:*}" --bundle --platform=node --format=esm --target=node20 --log-level=warning \
     --external:webgpu --external:onnxruntime-web --external:onnxruntime-node --outfile="$BUNDLE/${pair##*:}"
 done
-cp scripts/ort-jsep-register.mjs scripts/ort-jsep-hooks.mjs "$BUNDLE/"
+cp scripts/webgpu/ort-jsep-register.mjs scripts/webgpu/ort-jsep-hooks.mjs "$BUNDLE/"
 cp public/models/tokenizer.json "$BUNDLE/models/" # the page's loader reads it too (the shared bench does not)
 # Sourced by page-run.sh and profile-run.sh: the NVIDIA libraries and the Vulkan ICD, as run.sh finds them.
 cat >"$BUNDLE/gpu-env.sh" <<'RUN'
@@ -88,7 +88,7 @@ for L in NHWC NCHW; do
     --layout=$L --profile="${PROFILE_CALLS:-20}" > "$OUT/census-$L.log" 2>&1
   echo "census $L exit $?"; grep -A12 'GPU time per call' "$OUT/census-$L.log"; grep 'per call:\|max |' "$OUT/census-$L.log"
 done
-# the page's pipeline with and without the sampler on the GPU (scripts/gpu-resident-bench.ts), checked against it on WASM
+# the page's pipeline with and without the sampler on the GPU (scripts/webgpu/gpu-resident-bench.ts), checked against it on WASM
 for B in jsep ep; do
   if [ "$B" = ep ]; then BUILD=webgpu; else BUILD=; fi
   ORT_BUILD=$BUILD BENCH_MODELS_DIR=models timeout -k 5 "${RESIDENT_LIMIT:-60}" ./node --import ./ort-jsep-register.mjs gpu-resident.mjs \
