@@ -73,7 +73,7 @@ const plan: Plan = flags.quick
 if (flags.steps) plan.steps = numberList('steps', flags.steps);
 // --runs=100: the back-to-back series' length (memory after the first and the last generation).
 if (flags.runs) plan.runs = numberList('runs', flags.runs)[0];
-/** SwiftShader runs ~25x slower than WASM: a few 2-step generations say whether the path works and roughly how fast. */
+/** SwiftShader runs far slower than WASM (docs/benchmark.md, "Figures behind choices in the code"): a few 2-step generations say whether the path works and roughly how fast. */
 const webgpuPlan: Plan = flags['webgpu-plan'] === 'full' ? plan : { calls: 2, runs: 2, steps: [2], extraRuns: 1 };
 if (!['full', 'small'].includes(flags['webgpu-plan']!)) throw new Error(`--webgpu-plan: full or small, got "${flags['webgpu-plan']}"`);
 
@@ -336,7 +336,7 @@ async function adapterName(page: Page): Promise<string> {
 /**
  * Page memory. JS, in full runs: performance.measureUserAgentSpecificMemory() (needs
  * crossOriginIsolated; page + workers, the worker's WASM memory included; Chromium answers it on its
- * own schedule, ~60 s here). In --quick runs, or if that is missing or slow: the JS heaps (V8 usedSize)
+ * own schedule, up to a minute: docs/benchmark.md, "Columns"). In --quick runs, or if that is missing or slow: the JS heaps (V8 usedSize)
  * of the page and its inference worker from CDP Runtime.getHeapUsage (no WASM memory). RSS: the
  * Chromium renderer process that runs the page.
  */

@@ -41,7 +41,8 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
  * Installs `navigator.gpu` (and the GPU* classes) from dawn.node, wraps the API to count calls, and
- * keeps a timer alive (with none pending, the first dawn.node promise of a process can take 30-50 s).
+ * keeps a timer alive (with none pending, the first dawn.node promise of a process can take tens of
+ * seconds: docs/benchmark.md, "Figures behind choices in the code").
  * Also gives sessions.ts the browser globals it reads (`self`, `navigator.hardwareConcurrency`).
  */
 export async function installDawn(): Promise<{ counters: GpuCounters; adapter: DawnAdapter }> {

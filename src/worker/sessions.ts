@@ -237,7 +237,7 @@ async function chooseBackend(preference: BackendPreference): Promise<{ backend: 
     ort.env.webgpu.adapter = adapter;
     return { backend: 'webgpu', reason: 'forced by ?backend=webgpu', software };
   }
-  // A CPU-emulated adapter (SwiftShader) runs the U-Net ~25x slower than WASM: not worth it.
+  // A CPU-emulated adapter (SwiftShader) runs the U-Net far slower than WASM: not worth it (docs/benchmark.md, "Figures behind choices in the code").
   if (software) return { backend: 'wasm', reason: 'WebGPU adapter is software-emulated; WASM is faster' };
   ort.env.webgpu.adapter = adapter;
   return { backend: 'webgpu', reason: `WebGPU adapter: ${info?.vendor || 'unknown vendor'} ${info?.architecture || ''}`.trim() };
@@ -309,9 +309,9 @@ async function openGpuSteps(manifest: Manifest, sessions: Sessions, models: Mode
 /**
  * The WebGPU sessions. With capture wanted, the U-Net opens once, under graph capture at batch 2, and
  * serves batch-1 calls too (their row duplicated); the uncaptured U-Net opens only when capture is not
- * wanted or fails. That is one session and one U-Net call fewer in the first calls (on SwiftShader
- * 66.4 and 61.4 s against 78.6 and 71.4 s before: docs/benchmark.md), and on a GPU a batch-1 call
- * costs about what a captured batch-2 call does (H200: 6.0 ms, against 43.9 ms uncaptured).
+ * wanted or fails. That is one session and one U-Net call fewer in the first calls, and on a GPU a
+ * batch-1 call through the captured graph costs about what a captured batch-2 call does, far less than an
+ * uncaptured one (docs/benchmark.md, "Figures behind choices in the code").
  */
 async function openWebGpu(
   manifest: Manifest,
@@ -363,10 +363,8 @@ async function openCapture(manifest: Manifest, bytes: Uint8Array, options: ort.I
 
 /**
  * WebGPU runs NHWC (JSEP's default), although it wraps every Conv and InstanceNormalization in
- * Transposes (502 kernels per U-Net call against NCHW's 322): JSEP's NCHW Conv kernel is the slower one.
- * Measured on an H200 (scripts/gpu-job/gpu-bench.sh, profile-run.sh; docs/benchmark.md): GPU time of the 28
- * Convs 6.6 ms NHWC against 14.0 ms NCHW, captured guided step 6.0 against 16.7 ms, 20-step generation
- * 241 against 476 ms; on SwiftShader too, 10.9 against 15.9 s per call.
+ * Transposes (502 kernels per U-Net call against NCHW's 322): JSEP's NCHW Conv kernel is the slower one,
+ * and on a real GPU the Convs dominate a step (docs/benchmark.md, "Figures behind choices in the code").
  */
 export const WEBGPU_LAYOUT: WebGpuLayout = 'NHWC';
 
