@@ -22,7 +22,7 @@ import { measure, medianCounts, type Driver, type Plan } from './bench-protocol.
 import type { WebGpuLayout } from '../../src/worker/sessions.ts';
 import { loadWebGpuModels, type WebGpuModels } from '../webgpu/webgpu-node-models.ts';
 
-// BENCH_MODELS_DIR: the GPU bundle's models/ folder (scripts/gpu-job/gpu-bench.sh), where no checkout travels.
+// BENCH_MODELS_DIR: the GPU job folder's models/ (scripts/gpu-job/gpu-bench.sh), on a machine with no checkout.
 const MODELS_DIR = process.env.BENCH_MODELS_DIR ?? 'public/models';
 const PROMPT = 'cat face';
 const SEED = 1;

@@ -1,9 +1,9 @@
 /**
- * The GPU session's page benchmark is scripts/bench/bench-node.ts bundled by esbuild into one file that runs
- * with only the GPU bundle's node_modules (onnxruntime-web, webgpu) beside it (scripts/gpu-job/gpu-bench.sh); so
- * are the op census with GPU time per kernel and the GPU-resident sampler experiment.
- * A lent GPU session is rare and short: an import that only Vite or tsx can resolve, or a new package
- * the bundle lacks, must fail here rather than there.
+ * The GPU job's page benchmark is scripts/bench/bench-node.ts bundled by esbuild into one file that runs
+ * with only the job folder's node_modules (onnxruntime-web, webgpu) beside it (scripts/gpu-job/gpu-bench.sh);
+ * so are the op census with GPU time per kernel and the GPU-resident sampler experiment.
+ * The GPU machine has no checkout, no npm and often no network, and its time is paid by the minute: an
+ * import that only Vite or tsx can resolve, or a new package the folder lacks, must fail here rather than there.
  */
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
