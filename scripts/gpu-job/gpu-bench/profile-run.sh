@@ -51,6 +51,6 @@ for L in ${PAGES:-NHWC ep wasm}; do
   ORT_BUILD=$BUILD BENCH_MODELS_DIR=models timeout -k 5 "$(limit "${PAGE_LIMIT:-60}")" ./node --expose-gc "${HOOK[@]}" page-bench.mjs \
     "${RT[@]}" --plan="$PLAN" > "$OUT_DIR/page-$L.json" 2> "$OUT_DIR/page-$L.log"
   echo "page $L exit $?"; tail -n 4 "$OUT_DIR/page-$L.log"
-  python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(sys.argv[2], {k: round(d[k]["median"], 2) for k in ("unetBatch1", "unetBatch2", "textBatch2", "otherPerStep")}, "gen", {k: round(v["median"], 1) for k, v in d["endToEnd"].items()}, d.get("gpu"), d["load"]["note"][-160:])' "$OUT_DIR/page-$L.json" $L
+  [ -s "$OUT_DIR/page-$L.json" ] && python3 -c 'import json,sys; d=json.loads(open(sys.argv[1]).read().strip().splitlines()[-1]); print(sys.argv[2], {k: round(d[k]["median"], 2) for k in ("unetBatch1", "unetBatch2", "textBatch2", "otherPerStep")}, "gen", {k: round(v["median"], 1) for k, v in d["endToEnd"].items()}, d.get("gpu"), d["load"]["note"][-160:])' "$OUT_DIR/page-$L.json" $L
 done
 echo "profile-run.sh done after $SECONDS s of a ${JOB_BUDGET_S} s budget; results in $OUT_DIR"
