@@ -32,7 +32,7 @@ export async function chooseBackend(preference: BackendPreference): Promise<Back
     ort.env.webgpu.adapter = adapter;
     return { backend: 'webgpu', reason: 'forced by ?backend=webgpu', software };
   }
-  // A CPU-emulated adapter (SwiftShader) runs the U-Net far slower than WASM (docs/benchmark.md): not worth it.
+  // A CPU-emulated adapter (SwiftShader) runs the U-Net far slower than WASM: not worth it (docs/benchmark.md, "Figures behind choices in the code").
   if (software) return { backend: 'wasm', reason: 'WebGPU adapter is software-emulated; WASM is faster' };
   ort.env.webgpu.adapter = adapter;
   return { backend: 'webgpu', reason: `WebGPU adapter: ${info?.vendor || 'unknown vendor'} ${info?.architecture || ''}`.trim() };

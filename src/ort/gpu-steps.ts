@@ -4,8 +4,8 @@
  * and writes x_{t-1} where the next step reads x_t. What the page shows of a step (the U-Net's v and the
  * new sample) is copied into a mappable buffer and read back without the next step waiting for it.
  *
- * Why: with the maths on the CPU, every step waits for its read-back (2.0-2.7 ms of mapAsync on an H200)
- * and then for the CPU before the next U-Net call can start, so the GPU idles between steps
+ * Why: with the maths on the CPU, every step waits for its read-back (a mapAsync round trip) and then
+ * for the CPU before the next U-Net call can start, so the GPU idles between steps
  * (docs/benchmark.md, "Measured on an H200"). Here the CPU only queues work; the pipeline keeps a few
  * steps in flight (pipeline/steppers.ts) and still checks every step against its own float64 maths on the same v.
  *

@@ -14,8 +14,8 @@ export type WebGpuLayout = 'NCHW' | 'NHWC';
 
 /**
  * WebGPU runs NHWC (JSEP's default), although it wraps every Conv and InstanceNormalization in
- * Transposes (more kernels per U-Net call than NCHW): JSEP's NCHW Conv kernel is the slower one
- * (docs/benchmark.md, "Measured on an H200").
+ * Transposes (502 kernels per U-Net call against NCHW's 322): JSEP's NCHW Conv kernel is the slower one,
+ * and on a real GPU the Convs dominate a step (docs/benchmark.md, "Figures behind choices in the code").
  */
 export const WEBGPU_LAYOUT: WebGpuLayout = 'NHWC';
 

@@ -22,7 +22,8 @@ export function gpuSamplerState(gpuSteps: Models['gpuSteps']): string | null {
  * The WebGPU sessions. With capture wanted, the U-Net opens once, under graph capture at batch 2, and
  * serves batch-1 calls too (their row duplicated); the uncaptured U-Net opens only when capture is not
  * wanted or fails. That is one session and one U-Net call fewer in the first calls, and on a GPU a
- * batch-1 call costs about what a captured batch-2 call does (docs/benchmark.md, "Measured on an H200").
+ * batch-1 call through the captured graph costs about what a captured batch-2 call does, far less than an
+ * uncaptured one (docs/benchmark.md, "Figures behind choices in the code").
  * `capture` says which, for the badge.
  */
 export async function openWebGpu(

@@ -1,7 +1,7 @@
 /**
  * Wall-clock timing of model calls, without touching the denoising loop: wraps `Models` so each
  * text-encoder and U-Net call records how long it took. The worker reports these per step; the
- * benchmark (scripts/bench-node.ts) reads them the same way.
+ * benchmark (scripts/bench/bench-node.ts) reads them the same way.
  */
 import type { Models } from './models.ts';
 

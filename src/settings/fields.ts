@@ -32,7 +32,7 @@ const SAMPLER_NAMES = SAMPLERS.map((s) => s.name);
 export const URL_FIELDS = [
   { name: 'prompt', type: 'string', default: 'cat face', maxLength: 500 },
   { name: 'seed', type: 'int', default: 1, min: 0, max: 4294967295 }, // uint32, as the rng takes it
-  { name: 'steps', type: 'int', default: 30, min: 1, max: 100 },
+  { name: 'steps', type: 'int', default: 30, min: 1, max: 100 }, // time per step: docs/benchmark.md
   { name: 'guidance', type: 'float', default: 4, min: 0, max: 20 }, // classifier-free guidance scale
   { name: 't', type: 'int', default: 500, min: 0, max: 999 }, // the forward panel's timestep
   { name: 'sampler', type: 'enum', default: 'ddim', values: SAMPLER_NAMES },

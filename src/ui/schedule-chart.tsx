@@ -112,8 +112,8 @@ export function ScheduleChart({ schedule, view, t, ticks, stepT, inset, height }
       {width > 0 && stepT !== null && (
         // Its own small element: the step on show changes on every step of a run, and repainting the
         // chart's curves for it cost a repaint of the whole chart per step. Moved by its path, not by a
-        // CSS transform: a transform change re-runs the page's layerization (~0.8 ms a step here), a
-        // path change is only a repaint of this strip.
+        // CSS transform: a transform change re-runs the page's layerization on every step, a path
+        // change is only a repaint of this strip (docs/benchmark.md, "Figures behind choices in the code").
         <svg
           className="step-marker"
           width={width}

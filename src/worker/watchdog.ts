@@ -17,15 +17,15 @@ export interface WatchdogLimits {
 }
 
 /**
- * Defaults: 30 s of silence (the longest gap between steps measured on a busy 2-core machine was
- * 3.3 s on WASM); 20 s without a downloaded byte.
+ * Defaults: 30 s of silence, several times the longest gap between steps seen on a busy machine;
+ * 20 s without a downloaded byte (docs/benchmark.md, "Figures behind choices in the code").
  */
 export const DEFAULT_LIMITS: WatchdogLimits = { heartbeatMs: 30_000, stallMs: 20_000 };
 
 /**
  * While a load is under way the silence allowed is this many heartbeats: opening the ONNX sessions
- * blocks the worker's thread (21.5 s measured on a busy 2-core machine), and a stalled download has
- * its own, shorter limit.
+ * blocks the worker's thread for longer than a heartbeat on a busy machine (docs/benchmark.md, "Figures behind choices in the code"), and a stalled
+ * download has its own, shorter limit.
  */
 export const LOAD_SILENCE_FACTOR = 4;
 

@@ -1,8 +1,8 @@
 /**
  * Node module hook: resolves `onnxruntime-web` to dist/ort.min.mjs, the build the page loads (vite.config.ts
  * aliases it the same way), instead of the package's Node export (ort.node.min.mjs, WASM only). Lets
- * src/worker/sessions.ts run unchanged on WebGPU in Node (scripts/bench-node.ts --runtime=webgpu).
- * Registered by scripts/ort-jsep-register.mjs (`node --import ./scripts/ort-jsep-register.mjs ...`).
+ * src/ort/ run unchanged on WebGPU in Node (scripts/bench/bench-node.ts --runtime=webgpu).
+ * Registered by scripts/webgpu/ort-jsep-register.mjs (`node --import ./scripts/webgpu/ort-jsep-register.mjs ...`).
  * ORT_BUILD=webgpu resolves it to dist/ort.webgpu.min.mjs instead: onnxruntime's native WebGPU EP (the
  * package's `onnxruntime-web/webgpu` export), for comparing the two builds with the same scripts.
  */

@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: how fast the model runs on every backend this machine has, measured the same way
- * on each (scripts/bench-protocol.ts), printed as a table and written to bench-results/<time>.json.
+ * on each (scripts/bench/bench-protocol.ts), printed as a table and written to bench-results/<time>.json.
  *
  * Backends:
  *   wasm-browser    the built page (vite preview, cross-origin isolated) in headless Chromium,
  *                   `?backend=wasm&threads=N`; timings come from the worker's own step/complete events.
  *   webgpu-browser  the same page with `?backend=webgpu` on Chromium's SwiftShader adapter: WebGPU
  *                   emulated on the CPU, so a correctness-path figure, not a GPU one (2 steps only).
- *   wasm-node       onnxruntime-web's Node build, same pipeline (scripts/bench-node.ts).
+ *   wasm-node       onnxruntime-web's Node build, same pipeline (scripts/bench/bench-node.ts).
  *   node-native     onnxruntime-node's native CPU library, same pipeline.
  *   webgpu-node     the page's JSEP build and the worker's own loader (sessions.ts) on Dawn (npm `webgpu`)
  *                   in Node: a real GPU where the Vulkan driver has one, else SwiftShader; also counts
@@ -26,7 +26,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Browser, type Page } from '@playwright/test';
-import { softwareVulkanEnv } from './dawn-node.ts';
+import { softwareVulkanEnv } from '../webgpu/dawn-node.ts';
 import { measure, type Driver, type Measured, type MemorySample, type Plan, type RunRecord } from './bench-protocol.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -73,7 +73,7 @@ const plan: Plan = flags.quick
 if (flags.steps) plan.steps = numberList('steps', flags.steps);
 // --runs=100: the back-to-back series' length (memory after the first and the last generation).
 if (flags.runs) plan.runs = numberList('runs', flags.runs)[0];
-/** SwiftShader runs ~25x slower than WASM: a few 2-step generations say whether the path works and roughly how fast. */
+/** SwiftShader runs far slower than WASM (docs/benchmark.md, "Figures behind choices in the code"): a few 2-step generations say whether the path works and roughly how fast. */
 const webgpuPlan: Plan = flags['webgpu-plan'] === 'full' ? plan : { calls: 2, runs: 2, steps: [2], extraRuns: 1 };
 if (!['full', 'small'].includes(flags['webgpu-plan']!)) throw new Error(`--webgpu-plan: full or small, got "${flags['webgpu-plan']}"`);
 
@@ -174,14 +174,14 @@ console.log(`\nJSON: ${resolve(jsonPath)}`);
 async function runNodeChild(backend: Backend): Promise<Measured> {
   const runtime = { 'node-native': 'native', 'webgpu-node': 'webgpu' }[backend.group as string] ?? 'wasm';
   // webgpu: `onnxruntime-web` must resolve to the page's JSEP build, as vite's alias makes it in the page.
-  const hooks = runtime === 'webgpu' ? ['--import', './scripts/ort-jsep-register.mjs'] : [];
-  const args = ['--expose-gc', '--import', 'tsx', ...hooks, 'scripts/bench-node.ts', `--runtime=${runtime}`, `--threads=${backend.threads}`, `--plan=${JSON.stringify(backend.plan)}`];
+  const hooks = runtime === 'webgpu' ? ['--import', './scripts/webgpu/ort-jsep-register.mjs'] : [];
+  const args = ['--expose-gc', '--import', 'tsx', ...hooks, 'scripts/bench/bench-node.ts', `--runtime=${runtime}`, `--threads=${backend.threads}`, `--plan=${JSON.stringify(backend.plan)}`];
   const env = runtime === 'webgpu' ? { ...process.env, ...softwareVulkanEnv(process.env) } : process.env;
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env });
   let stdout = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
   const code = await new Promise<number | null>((done) => child.on('close', done));
-  if (code !== 0) throw new Error(`scripts/bench-node.ts exited with ${code}`);
+  if (code !== 0) throw new Error(`scripts/bench/bench-node.ts exited with ${code}`);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Measured;
 }
 
@@ -336,7 +336,7 @@ async function adapterName(page: Page): Promise<string> {
 /**
  * Page memory. JS, in full runs: performance.measureUserAgentSpecificMemory() (needs
  * crossOriginIsolated; page + workers, the worker's WASM memory included; Chromium answers it on its
- * own schedule, ~60 s here). In --quick runs, or if that is missing or slow: the JS heaps (V8 usedSize)
+ * own schedule, up to a minute: docs/benchmark.md, "Columns"). In --quick runs, or if that is missing or slow: the JS heaps (V8 usedSize)
  * of the page and its inference worker from CDP Runtime.getHeapUsage (no WASM memory). RSS: the
  * Chromium renderer process that runs the page.
  */

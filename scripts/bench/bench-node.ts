@@ -1,8 +1,8 @@
 /**
  * One Node backend of the benchmark, in its own process (onnxruntime-web fixes its thread count when
- * its WASM starts, and memory figures need a clean process). Started by scripts/bench.ts as
- *   node --expose-gc --import tsx scripts/bench-node.ts --runtime=wasm|native --threads=N --plan=JSON
- *   node --expose-gc --import tsx --import ./scripts/ort-jsep-register.mjs scripts/bench-node.ts --runtime=webgpu ...
+ * its WASM starts, and memory figures need a clean process). Started by scripts/bench/bench.ts as
+ *   node --expose-gc --import tsx scripts/bench/bench-node.ts --runtime=wasm|native --threads=N --plan=JSON
+ *   node --expose-gc --import tsx --import ./scripts/webgpu/ort-jsep-register.mjs scripts/bench/bench-node.ts --runtime=webgpu ...
  * Progress goes to stderr; the last line of stdout is the `Measured` JSON.
  *
  * - wasm:   onnxruntime-web's Node build (ort.node.min.mjs + ort-wasm-simd-threaded.wasm): the same
@@ -10,21 +10,21 @@
  *           build cannot start WASM threads in Node), threads via worker_threads.
  * - native: onnxruntime-node's bundled CPU library.
  * - webgpu: the page's JSEP build (ort.min.mjs) on Dawn (npm `webgpu`), loaded by the worker's own
- *           src/ort/load-models.ts (scripts/webgpu-node-models.ts); every U-Net call is also counted on
+ *           src/ort/load-models.ts (scripts/webgpu/webgpu-node-models.ts); every U-Net call is also counted on
  *           the WebGPU API (dispatches, bind groups, writeBuffer), reported as `gpu` in the JSON.
  * All run the page's pipeline (src/pipeline/generate.ts), timed by the worker's own wrapper.
  */
 import { parseArgs } from 'node:util';
-import { openModels, readModelsDir } from '../src/ort/node-models.ts';
-import { generate } from '../src/pipeline/generate.ts';
-import type { Models } from '../src/pipeline/models.ts';
-import { timeModelCalls } from '../src/pipeline/timed-models.ts';
-import { runSettings } from '../src/settings/fields.ts';
+import { openModels, readModelsDir } from '../../src/ort/node-models.ts';
+import { generate } from '../../src/pipeline/generate.ts';
+import type { Models } from '../../src/pipeline/models.ts';
+import { timeModelCalls } from '../../src/pipeline/timed-models.ts';
+import { runSettings } from '../../src/settings/fields.ts';
 import { measure, medianCounts, type Driver, type Plan } from './bench-protocol.ts';
-import type { WebGpuLayout } from '../src/ort/sessions.ts';
-import { loadWebGpuModels, type WebGpuModels } from './webgpu-node-models.ts';
+import type { WebGpuLayout } from '../../src/ort/sessions.ts';
+import { loadWebGpuModels, type WebGpuModels } from '../webgpu/webgpu-node-models.ts';
 
-// BENCH_MODELS_DIR: the GPU bundle's models/ folder (scripts/gpu-bench.sh), where no checkout travels.
+// BENCH_MODELS_DIR: the GPU job folder's models/ (scripts/gpu-job/gpu-bench.sh), on a machine with no checkout.
 const MODELS_DIR = process.env.BENCH_MODELS_DIR ?? 'public/models';
 const PROMPT = 'cat face';
 const SEED = 1;

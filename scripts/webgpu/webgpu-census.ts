@@ -2,11 +2,9 @@
  * Which GPU kernels one U-Net call launches, by shader name, on the page's JSEP build in Node (Dawn),
  * and how far its output is from the same build's WASM EP on the same inputs. Quicker than the
  * webgpu-node bench row (one model, two calls) for checking an export's dispatch count:
- *   node --import tsx --import ./scripts/ort-jsep-register.mjs scripts/webgpu-census.ts [unet.onnx] [--batch=2] [--layout=NHWC|NCHW]
+ *   bash scripts/webgpu/on-dawn.sh webgpu-census.ts [unet.onnx] [--batch=2] [--layout=NHWC|NCHW]
  *        [--profile=N]   # + GPU time per kernel over N more calls (WebGPU timestamp queries, where the adapter has them)
  * BENCH_MODELS_DIR names the models folder (default public/models; the GPU bundle's is models/).
- * (On this machine set the SwiftShader environment as scripts/dawn-node.ts softwareVulkanEnv says;
- * scripts/webgpu-census.sh does.)
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -4,7 +4,7 @@
  * issues that add per-step features. Each page is the built `dist/` of its checkout, served by `vite
  * preview` with the same headers; each run is a guided 20-step DDIM generation of "cat face" on WASM.
  *
- *   npx tsx scripts/bench-ab.ts --base=/path/to/older/checkout [--reps=10] [--steps=20] [--threads=2] [--no-build]
+ *   npx tsx scripts/bench/bench-ab.ts --base=/path/to/older/checkout [--reps=10] [--steps=20] [--threads=2] [--no-build]
  *
  * Prints per side the medians over runs of: U-Net ms per call and "other" ms per step (the worker's
  * own figures, as `npm run bench` computes them), and the page's main-thread time per step (scripting

@@ -1,8 +1,7 @@
 /**
  * One small ONNX graph on JSEP WebGPU (Dawn) and on WASM with the same random inputs: max |difference|
  * per output. For checking that an op (or an op's input layout) runs the same on both backends:
- *   node --import tsx --import ./scripts/ort-jsep-register.mjs scripts/webgpu-optest.ts a.onnx '{"x":[2,3]}' [b.onnx SHAPES ...]
- * (SwiftShader environment as scripts/webgpu-census.sh sets it.)
+ *   bash scripts/webgpu/on-dawn.sh webgpu-optest.ts a.onnx '{"x":[2,3]}' [b.onnx SHAPES ...]
  */
 import { readFileSync } from 'node:fs';
 import { installDawn, openOrtOnDawn } from './dawn-node.ts';

@@ -41,7 +41,8 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
 /**
  * Installs `navigator.gpu` (and the GPU* classes) from dawn.node, wraps the API to count calls, and
- * keeps a timer alive (with none pending, the first dawn.node promise of a process can take 30-50 s).
+ * keeps a timer alive (with none pending, the first dawn.node promise of a process can take tens of
+ * seconds: docs/benchmark.md, "Figures behind choices in the code").
  * Also gives sessions.ts the browser globals it reads (`self`, `navigator.hardwareConcurrency`).
  */
 export async function installDawn(): Promise<{ counters: GpuCounters; adapter: DawnAdapter }> {
@@ -129,7 +130,7 @@ export function countersSince(before: GpuCounters, after: GpuCounters): GpuCount
 
 /**
  * onnxruntime-web for a script on Dawn (after installDawn; `onnxruntime-web` resolves to the page's JSEP
- * build or, with ORT_BUILD=webgpu, the native EP's: scripts/ort-jsep-register.mjs): one WASM thread, the
+ * build or, with ORT_BUILD=webgpu, the native EP's: scripts/webgpu/ort-jsep-register.mjs): one WASM thread, the
  * package's .wasm files, errors only, and WebGPU on the adapter `options` asks for.
  */
 export async function openOrtOnDawn(options?: GPURequestAdapterOptions): Promise<typeof import('onnxruntime-web')> {

@@ -3,8 +3,7 @@
  * same file on WASM: three batch-2 calls on different inputs, each compared with WASM (a replay that
  * kept stale outputs would differ from the second call on), then two batch-1 calls (run by the captured
  * batch-2 graph as their row twice), plus the badge reason:
- *   node --import tsx --import ./scripts/ort-jsep-register.mjs scripts/webgpu-capture-check.ts
- * (SwiftShader environment as scripts/webgpu-census.sh sets it.)
+ *   bash scripts/webgpu/on-dawn.sh webgpu-capture-check.ts
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -1,8 +1,8 @@
 /**
  * The page's own model loading (src/ort/load-models.ts: fetch + SHA-256 check, backend choice, session
- * creation, test run) on WebGPU in Node: Dawn provides `navigator.gpu` (scripts/dawn-node.ts), a tiny
+ * creation, test run) on WebGPU in Node: Dawn provides `navigator.gpu` (scripts/webgpu/dawn-node.ts), a tiny
  * HTTP server on a free port provides the models folder as a static host would, and onnxruntime-web
- * must already resolve to the page's JSEP build (scripts/ort-jsep-register.mjs). Every U-Net call is
+ * must already resolve to the page's JSEP build (scripts/webgpu/ort-jsep-register.mjs). Every U-Net call is
  * also counted on the WebGPU API, so the benchmark can report dispatches per call.
  */
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
@@ -10,8 +10,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Models } from '../src/pipeline/models.ts';
-import type { WebGpuLayout } from '../src/ort/sessions.ts';
+import type { Models } from '../../src/pipeline/models.ts';
+import type { WebGpuLayout } from '../../src/ort/sessions.ts';
 import { countersSince, installDawn, type GpuCounters } from './dawn-node.ts';
 
 /** WebGPU API calls of one U-Net call. */
@@ -38,7 +38,7 @@ export async function loadWebGpuModels(modelsDir: string, layout?: WebGpuLayout,
   serveFileUrls();
   const server = await serveFolder(modelsDir);
   try {
-    const { backendReason, loadModels } = await import('../src/ort/load-models.ts');
+    const { backendReason, loadModels } = await import('../../src/ort/load-models.ts');
     const port = (server.address() as AddressInfo).port;
     const loaded = await loadModels({
       modelBase: `http://127.0.0.1:${port}/`,

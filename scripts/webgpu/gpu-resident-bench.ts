@@ -5,19 +5,19 @@
  * without it (the loop waiting for every step's v, as the page did before), and checks the GPU sampler's
  * frames against the same pipeline on WASM: the final image and every step's x0 within `--tol`, and two
  * generations interleaved step by step (as a comparison runs them) each against its own WASM image.
- *   bash scripts/gpu-resident-bench.sh [--steps=20] [--reps=5] [--capture=on|off] [--ahead=N]
- * (on SwiftShader here, e.g. --steps=3 --reps=1 --ahead=3; in the GPU bundle: gpu-resident.mjs). --capture=off
+ *   bash scripts/webgpu/on-dawn.sh gpu-resident-bench.ts [--steps=20] [--reps=5] [--capture=on|off] [--ahead=N]
+ * (on SwiftShader, e.g. --steps=3 --reps=1 --ahead=3; in the GPU bundle: gpu-resident.mjs). --capture=off
  * loads as the page does on a software adapter (no graph capture: the uncaptured session on GPU buffers).
  * DDIM with eta 0, trailing spacing: the page's defaults. BENCH_MODELS_DIR as in bench-node.ts.
  */
 import { parseArgs } from 'node:util';
-import { openModels, readModelsDir } from '../src/ort/node-models.ts';
-import type { WebGpuLayout } from '../src/ort/sessions.ts';
-import { worstRelativeDifference } from '../src/pipeline/arrays.ts';
-import { generate, type StepFrame } from '../src/pipeline/generate.ts';
-import { interleave } from '../src/pipeline/interleave.ts';
-import type { Models } from '../src/pipeline/models.ts';
-import { runSettings, type RunSettings } from '../src/settings/fields.ts';
+import { openModels, readModelsDir } from '../../src/ort/node-models.ts';
+import type { WebGpuLayout } from '../../src/ort/sessions.ts';
+import { worstRelativeDifference } from '../../src/pipeline/arrays.ts';
+import { generate, type StepFrame } from '../../src/pipeline/generate.ts';
+import { interleave } from '../../src/pipeline/interleave.ts';
+import type { Models } from '../../src/pipeline/models.ts';
+import { runSettings, type RunSettings } from '../../src/settings/fields.ts';
 import { loadWebGpuModels } from './webgpu-node-models.ts';
 
 const { values } = parseArgs({

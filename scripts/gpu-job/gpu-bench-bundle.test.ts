@@ -1,19 +1,19 @@
 /**
- * The GPU session's page benchmark is scripts/bench-node.ts bundled by esbuild into one file that runs
- * with only the GPU bundle's node_modules (onnxruntime-web, webgpu) beside it (scripts/gpu-bench.sh); so
- * are the op census with GPU time per kernel and the GPU-resident sampler experiment.
- * A lent GPU session is rare and short: an import that only Vite or tsx can resolve, or a new package
- * the bundle lacks, must fail here rather than there.
+ * The GPU job's page benchmark is scripts/bench/bench-node.ts bundled by esbuild into one file that runs
+ * with only the job folder's node_modules (onnxruntime-web, webgpu) beside it (scripts/gpu-job/gpu-bench.sh);
+ * so are the op census with GPU time per kernel and the GPU-resident sampler experiment.
+ * The GPU machine has no checkout, no npm and often no network, and its time is paid by the minute: an
+ * import that only Vite or tsx can resolve, or a new package the folder lacks, must fail here rather than there.
  */
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
-/** What scripts/gpu-bench.sh leaves outside the bundle (the GPU bundle's node_modules holds the first two). */
+/** What scripts/gpu-job/gpu-bench.sh leaves outside the bundle (the GPU bundle's node_modules holds the first two). */
 const EXTERNAL = ['webgpu', 'onnxruntime-web', 'onnxruntime-node'];
 
-describe('the GPU bundle page benchmark (scripts/gpu-bench.sh)', () => {
-  it.each(['scripts/bench-node.ts', 'scripts/webgpu-census.ts', 'scripts/gpu-resident-bench.ts'])('%s bundles into one file whose only imports are node built-ins and the bundle-provided packages', async (entry) => {
+describe('the GPU bundle page benchmark (scripts/gpu-job/gpu-bench.sh)', () => {
+  it.each(['scripts/bench/bench-node.ts', 'scripts/webgpu/webgpu-census.ts', 'scripts/webgpu/gpu-resident-bench.ts'])('%s bundles into one file whose only imports are node built-ins and the bundle-provided packages', async (entry) => {
     const result = await build({
       entryPoints: [entry],
       bundle: true,

@@ -1,6 +1,6 @@
 // WASM step time of two U-Net files, called alternately so both see the same machine load (this
 // machine is shared): onnxruntime-web's WASM build in Node, batch 2, the page's session options.
-//   node scripts/unet-ab.mjs OLD.onnx NEW.onnx [--iters=12] [--threads=1]
+//   node scripts/bench/unet-ab.mjs OLD.onnx NEW.onnx [--iters=12] [--threads=1]
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,7 +11,7 @@ const { values, positionals } = parseArgs({
   options: { iters: { type: 'string', default: '12' }, threads: { type: 'string', default: '1' } },
   allowPositionals: true,
 });
-if (positionals.length !== 2) throw new Error('usage: node scripts/unet-ab.mjs OLD.onnx NEW.onnx [--iters=12] [--threads=1]');
+if (positionals.length !== 2) throw new Error('usage: node scripts/bench/unet-ab.mjs OLD.onnx NEW.onnx [--iters=12] [--threads=1]');
 ort.env.wasm.numThreads = Number(values.threads);
 ort.env.wasm.wasmPaths = `${pathToFileURL(resolve('node_modules/onnxruntime-web/dist')).href}/`;
 ort.env.logLevel = 'error';

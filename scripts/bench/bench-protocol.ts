@@ -1,7 +1,7 @@
 /**
  * The benchmark's measuring protocol, the same for every backend: which generations to run, in what
  * order, and how their reported timings become figures. A backend only has to provide a `Driver`
- * (scripts/bench.ts drives the real page in Chromium; scripts/bench-node.ts runs Node runtimes).
+ * (scripts/bench/bench.ts drives the real page in Chromium; scripts/bench/bench-node.ts runs Node runtimes).
  */
 
 /** What the driver reports after loading the models. */

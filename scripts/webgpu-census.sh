@@ -1,9 +1,0 @@
-#!/bin/bash
-# Dispatches per U-Net call by shader, on the page's JSEP build in Node (Dawn), plus max |WebGPU - WASM|:
-#   bash scripts/webgpu-census.sh [path/to/unet.onnx] [--batch=2] [--layout=NCHW]
-#   ORT_BUILD=webgpu bash scripts/webgpu-census.sh ...   # onnxruntime's native WebGPU EP build instead of JSEP
-# Uses Chromium's SwiftShader when the machine has no Vulkan driver (as the bench's webgpu-node row does).
-set -euo pipefail
-cd "$(dirname "$0")/.."
-eval "$(node --import tsx -e "import('./scripts/dawn-node.ts').then(({ softwareVulkanEnv }) => { for (const [k, v] of Object.entries(softwareVulkanEnv(process.env))) console.log('export ' + k + '=' + JSON.stringify(v)); })")"
-exec node --import tsx --import ./scripts/ort-jsep-register.mjs scripts/webgpu-census.ts "$@"
