@@ -1,7 +1,7 @@
 /**
  * Integrity in the page (issue 10): every file the page loads is checked against manifest.json, and the
  * manifest cannot point the page anywhere else. The same checks in the worker and CLI have vitest tests
- * (src/worker/model-files.test.ts, src/cli/bad-input.test.ts); these show what the user sees.
+ * (src/model/model-files.test.ts, src/cli/bad-input.test.ts); these show what the user sees.
  */
 import { expect, test, type BrowserContext } from '@playwright/test';
 

@@ -14,7 +14,7 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { generateAndWait, waitForModel } from './helpers.ts';
 
 const manifest = JSON.parse(readFileSync('public/models/manifest.json', 'utf8'));
-/** The cache key of a manifest entry (src/worker/model-files.ts cacheKey). */
+/** The cache key of a manifest entry (src/model/model-files.ts cacheKey). */
 const key = (page: Page, entry: { file: string; sha256: string }) => new URL(`models/${entry.file}?sha256=${entry.sha256}`, page.url()).href;
 
 async function cachedUrls(page: Page): Promise<string[]> {

@@ -4,7 +4,7 @@
  * an online visit always gets the current files, and the cached copy when the network fails. Files
  * with a content hash in their name (assets/) are served from the cache first. Model files are left to
  * the inference worker, which keeps its own cache keyed by SHA-256 and verifies every read
- * (worker/model-files.ts). The page tells it, once it is active, which files the page already loaded
+ * (model/model-files.ts). The page tells it, once it is active, which files the page already loaded
  * before it was in control, so the very first visit is enough.
  */
 // The page's TypeScript program uses the DOM library, not the webworker one: the few service-worker

@@ -1,6 +1,6 @@
 """The samplers, guidance rescale and the img2img / inpainting start points: the reference for
 src/diffusion/ (spacing.ts, ddpm.ts, euler-ancestral.ts, dpm-solver.ts, sampler.ts, guidance.ts,
-img2img.ts, inpaint.ts) and for the loop in src/worker/pipeline.ts (`run` below).
+img2img.ts, inpaint.ts) and for the loop in src/pipeline/generate.ts (`run` below).
 
 Like schedule.py: float64 maths per element, float32 storage. Arrays that cross a step boundary (x_t,
 v, the DPM-Solver history) are float32, scalars are float64, so the TypeScript agrees to float32 rounding.
@@ -248,7 +248,7 @@ def run(ab: np.ndarray, model: Model, *, sampler: str, spacing: str = "trailing"
         shape: tuple[int, ...], guidance: float, eta: float = 0.0, rescale: float = 0.0,
         init: tuple[np.ndarray, float] | None = None,
         inpaint: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
-    """A whole generation, step for step as src/worker/pipeline.ts runs it. init = (image, strength),
+    """A whole generation, step for step as src/pipeline/generate.ts runs it. init = (image, strength),
     inpaint = (known image, mask [H, W]). Returns {"x_T": first normals, "frames": [...]}."""
     if spacing not in SPACINGS[sampler]:
         raise ValueError(f"spacing {spacing!r} does not work with sampler {sampler!r}")

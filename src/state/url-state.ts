@@ -191,7 +191,7 @@ function formatValue(field: Field, value: unknown): string {
 
 /**
  * The hash to open with. On a reload, this tab's latest settings (`draft`, from sessionStorage): the
- * hash itself is written at most every 100 ms (syncHash in controller.ts), and a reload starts from the
+ * hash itself is written at most every 100 ms (syncHash in app/hash-sync.ts), and a reload starts from the
  * URL as it was when the reload began, so text typed just before it could be lost. Any other
  * navigation (a link, a new tab, back/forward) opens what its URL says.
  */

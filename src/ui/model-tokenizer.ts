@@ -1,7 +1,7 @@
 /**
  * The page's own copy of the tokenizer (the worker has another): the architecture view labels token
  * ids with their words. Loaded once, the first time a view asks, through the same checked and cached
- * path as every model file (size and SHA-256 from the manifest; worker/model-files.ts).
+ * path as every model file (size and SHA-256 from the manifest; model/model-files.ts).
  */
 import { modelBase } from '../app/paths.ts';
 import type { Manifest } from '../model/manifest.ts';
