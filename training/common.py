@@ -62,8 +62,28 @@ def unet_config(cfg: dict, context_dim: int) -> UNetConfig:
     return UNetConfig(context_dim=context_dim, **u)
 
 
+def read_checkpoint(path: Path, weights: bool = True) -> dict:
+    """A checkpoint dict (configs, counters, weights) from `path`: a training run's clip.pt / unet.pt, or,
+    where the folder holds the shipped model's record instead (training/checkpoints/shipped.json), the
+    same dict rebuilt from the ONNX files (shipped_weights.py). weights=False: only the record's fields
+    (no weights; quick)."""
+    path = Path(path)
+    if path.exists():
+        return torch.load(path, map_location="cpu")
+    if (path.parent / "shipped.json").exists() and path.name in ("clip.pt", "unet.pt"):
+        from shipped_weights import read_shipped
+        return read_shipped(path.parent, path.stem, weights)
+    raise FileNotFoundError(f"{path}: no such checkpoint, and no shipped.json beside it to rebuild it from the ONNX files")
+
+
+def has_checkpoint(path: Path) -> bool:
+    """Whether read_checkpoint(path) has something to read."""
+    path = Path(path)
+    return path.exists() or ((path.parent / "shipped.json").exists() and path.name in ("clip.pt", "unet.pt"))
+
+
 def load_clip(path: Path, device="cpu") -> tuple[CLIP, Tokenizer, dict]:
-    ck = torch.load(path, map_location="cpu")
+    ck = read_checkpoint(path)
     tok = Tokenizer.from_json(ck["tokenizer"])
     clip = CLIP(TextConfig(**ck["text_config"]), ImageConfig(**{**ck["image_config"],
                                                                 "channels": tuple(ck["image_config"]["channels"])}))
@@ -72,7 +92,7 @@ def load_clip(path: Path, device="cpu") -> tuple[CLIP, Tokenizer, dict]:
 
 
 def load_unet(path: Path, device="cpu", ema: bool = True) -> tuple[UNet, dict]:
-    ck = torch.load(path, map_location="cpu")
+    ck = read_checkpoint(path)
     c = {"input_skip": False, **ck["unet_config"]}  # checkpoints from before input_skip existed
     for k in ("channels", "attention"):
         c[k] = tuple(c[k])

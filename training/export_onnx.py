@@ -4,8 +4,9 @@
       --checkpoints training/checkpoints --data training/build
 
 Writes to --out: tokenizer.json, text_encoder.onnx, unet.onnx (weights stored fp16, computed fp32:
-see onnx_fp16.py), manifest.json (with the size and SHA-256 of every file it names), samples/*.png (real images for the forward-process view); with --checkpoints, also fp16 copies of clip.pt and unet.pt there
-(the weights later runs resume from). The manifest format is documented in docs/model-contract.md.
+see onnx_fp16.py), manifest.json (with the size and SHA-256 of every file it names), samples/*.png (real images for the forward-process view); with --checkpoints, shipped.json there: what clip.pt and
+unet.pt hold besides the weights now in the ONNX files, so later runs resume from the shipped model without a
+second copy of its weights (shipped_weights.py). The manifest format is documented in docs/model-contract.md.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from mark_caption_words import caption_word_ids
 from manifest_files import file_entry as named_file_entry
 from onnx_fp16 import store_fp16
 from onnx_unet_graph import build_unet_graph
+from shipped_weights import RECORD, clip_record, read_shipped, trace_export, unet_record, write_record
 from schedule import NUM_TRAIN_TIMESTEPS, cosine_alphas_cumprod
 
 OPSET = 17
@@ -54,12 +56,25 @@ def file_entry(path: Path) -> dict:
     return named_file_entry(path.parent, path.name)
 
 
-def export_text_encoder(clip, tok, path: Path) -> dict:
+def text_onnx(module: TextEncoderOnnx, tok, path: Path) -> None:
+    """torch.onnx.export of the text encoder (weights as they are: float32)."""
     ids = torch.tensor([tok.encode(""), tok.encode("cat face")], dtype=torch.int32)
-    torch.onnx.export(TextEncoderOnnx(clip.text).eval(), (ids,), str(path), opset_version=OPSET,
+    torch.onnx.export(module.eval(), (ids,), str(path), opset_version=OPSET,
                       input_names=["input_ids"], output_names=["hidden_states", "pooled"],
                       dynamic_axes={"input_ids": {0: "batch"}, "hidden_states": {0: "batch"},
                                     "pooled": {0: "batch"}}, do_constant_folding=True)
+
+
+def image_onnx(module: ImageEncoderOnnx, path: Path) -> None:
+    """torch.onnx.export of the image encoder (weights as they are: float32)."""
+    x = torch.rand(2, 3, 64, 64) * 2 - 1
+    torch.onnx.export(module.eval(), (x,), str(path), opset_version=OPSET,
+                      input_names=["pixels"], output_names=["embedding"],
+                      dynamic_axes={"pixels": {0: "batch"}, "embedding": {0: "batch"}}, do_constant_folding=True)
+
+
+def export_text_encoder(clip, tok, path: Path) -> dict:
+    text_onnx(TextEncoderOnnx(clip.text), tok, path)
     store_fp16(path)
     L, W, E = tok.max_length, clip.text.cfg.width, clip.text.cfg.embed_dim
     return {**file_entry(path), "parameters": sum(p.numel() for p in clip.text.parameters()),
@@ -69,10 +84,7 @@ def export_text_encoder(clip, tok, path: Path) -> dict:
 
 
 def export_image_encoder(clip, path: Path) -> dict:
-    x = torch.rand(2, 3, 64, 64) * 2 - 1
-    torch.onnx.export(ImageEncoderOnnx(clip.image).eval(), (x,), str(path), opset_version=OPSET,
-                      input_names=["pixels"], output_names=["embedding"],
-                      dynamic_axes={"pixels": {0: "batch"}, "embedding": {0: "batch"}}, do_constant_folding=True)
+    image_onnx(ImageEncoderOnnx(clip.image), path)
     store_fp16(path)
     return {**file_entry(path), "parameters": sum(p.numel() for p in clip.image.parameters()),
             "logit_scale": round(float(clip.logit_scale.exp().clamp(max=100)), 4),
@@ -113,18 +125,42 @@ def export_samples(dataset: tuple, out: Path) -> list[dict]:
     return entries
 
 
-def reexport_unet(checkpoint: Path, out: Path) -> None:
-    """unet.onnx from `checkpoint` (weights rounded to fp16 as in main), and its manifest entry."""
+def reexport_unet(checkpoint: Path, out: Path, checkpoints: Path | None = None) -> None:
+    """unet.onnx from `checkpoint` (weights rounded to fp16 as in main), its manifest entry and, with
+    `checkpoints`, the U-Net part of its shipped.json."""
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text("utf-8"))
     unet, unet_ck = load_unet(checkpoint, ema=True)
     with torch.no_grad():
         for p in unet.parameters():
             p.copy_(p.half().float())
-    entry = export_unet(unet, unet_ck, manifest["tokenizer"]["max_length"], out / manifest["unet"]["file"])
+    L = manifest["tokenizer"]["max_length"]
+    entry = export_unet(unet, unet_ck, L, out / manifest["unet"]["file"])
     manifest["unet"] = {**manifest["unet"], **entry}
     manifest_path.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
     print(f"exported {entry['file']}: {entry['bytes'] / 1e6:.2f} MB")
+    if checkpoints:
+        write_record(checkpoints, out, unet_record(unet_ck, unet.state_dict(), L))
+        read_shipped(checkpoints, "unet")  # raises unless the file gives the weights back
+
+
+def record_checkpoints(folder: Path, models: Path, run: Path, clip, tok, clip_ck: dict, unet, unet_ck: dict) -> None:
+    """folder/shipped.json: what clip.pt and unet.pt hold besides the weights just written to the ONNX
+    files in `models`, checked by rebuilding both checkpoints from the files. clip.pt / unet.pt left in
+    `folder` by an older export go: they would shadow the record."""
+    if folder.resolve() == run.resolve():
+        raise SystemExit("--checkpoints must be another folder than --run (the run's .pt files would go)")
+    clip_map = {"text_encoder.onnx": trace_export(TextEncoderOnnx(clip.text), lambda m, p: text_onnx(m, tok, p),
+                                                  models / "text_encoder.onnx"),
+                "image_encoder.onnx": trace_export(ImageEncoderOnnx(clip.image), image_onnx, models / "image_encoder.onnx")}
+    write_record(folder, models, unet_record(unet_ck, unet.state_dict(), tok.max_length),
+                 clip_record(clip_ck, clip.state_dict(), clip_map))
+    for name in ("clip", "unet"):
+        if (folder / f"{name}.pt").exists():
+            (folder / f"{name}.pt").unlink()
+            print(f"removed {folder / f'{name}.pt'}: the ONNX files and {folder / RECORD} hold it now")
+        read_shipped(folder, name)  # raises unless the files give the checkpoint back
+    print(f"wrote {folder / RECORD}; the ONNX files give clip.pt and unet.pt back bit for bit")
 
 
 def main() -> None:
@@ -132,7 +168,9 @@ def main() -> None:
     ap.add_argument("--run", type=Path, required=True, help="folder with clip.pt and unet.pt")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parent / "build")
-    ap.add_argument("--checkpoints", type=Path, default=None, help="also save fp16 checkpoints here")
+    ap.add_argument("--checkpoints", type=Path, default=None,
+                    help="write shipped.json here (training/checkpoints): the checkpoints' configs and counters; "
+                         "their weights are the ONNX files'")
     ap.add_argument("--training-note", default="", help="free text for manifest.training.note")
     ap.add_argument("--unet-only", action="store_true",
                     help="re-export only unet.onnx (e.g. after an export change) into --out and update its entry "
@@ -140,7 +178,7 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.unet_only:
-        reexport_unet(args.run / "unet.pt", args.out)
+        reexport_unet(args.run / "unet.pt", args.out, args.checkpoints)
         return
     clip, tok, clip_ck = load_clip(args.run / "clip.pt")
     unet, unet_ck = load_unet(args.run / "unet.pt", ema=True)
@@ -190,15 +228,7 @@ def main() -> None:
     }
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", "utf-8")
     if args.checkpoints:
-        args.checkpoints.mkdir(parents=True, exist_ok=True)
-        for name in ("clip.pt", "unet.pt"):
-            ck = torch.load(args.run / name, map_location="cpu")
-            for key in ("state_dict", "ema"):
-                if key in ck:
-                    ck[key] = {k: v.half() if v.is_floating_point() else v for k, v in ck[key].items()}
-            if name == "unet.pt":
-                ck.pop("state_dict")  # resume from the EMA weights only; halves the file
-            torch.save(ck, args.checkpoints / name)
+        record_checkpoints(args.checkpoints, args.out, args.run, clip, tok, clip_ck, unet, unet_ck)
     total = text_entry["bytes"] + unet_entry["bytes"] + image_entry["bytes"]
     print(f"exported to {args.out}: text_encoder {text_entry['bytes'] / 1e6:.2f} MB, "
           f"unet {unet_entry['bytes'] / 1e6:.2f} MB, image_encoder {image_entry['bytes'] / 1e6:.2f} MB, "

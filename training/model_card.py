@@ -9,6 +9,8 @@ from pathlib import Path
 
 import torch
 
+from common import read_checkpoint
+
 MEASURE_CMD = ("/usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --out "
                "training/metrics.json --grid public/models/samples-grid.png --holdout <GPU run>/clip-holdout.json")
 BEFORE = Path(__file__).resolve().parent / "metrics-h100-before-robust-text.json"
@@ -107,8 +109,8 @@ def write_card(models: Path, metrics_path: Path, quick_path: Path | None, checkp
         m["metrics_cpu_quick"] = {**quick, "command": "/usr/bin/python3 training/evaluate.py measure "
                                   "--checkpoints training/checkpoints --preset quick --out quick.json"}
     manifest_path.write_text(json.dumps(m, indent=1, ensure_ascii=False) + "\n", "utf-8")
-    clip_ck = torch.load(checkpoints / "clip.pt", map_location="cpu")
-    unet_ck = torch.load(checkpoints / "unet.pt", map_location="cpu")
+    clip_ck = read_checkpoint(checkpoints / "clip.pt", weights=False)
+    unet_ck = read_checkpoint(checkpoints / "unet.pt", weights=False)
     tr, data = m["training"], m["data"]
     u, te, ie = m["unet"], m["text_encoder"], m.get("image_encoder")
     total = u["bytes"] + te["bytes"] + (ie["bytes"] if ie else 0)
@@ -202,7 +204,8 @@ A small text-to-image diffusion model trained from scratch by this repository's 
 - **U-Net**: 4x pixel-unshuffle to 16x16x48, levels of {unet_ck['unet_config']['channels']} channels at 16, 8 and 4
   pixels, self- and cross-attention only at 8 and 4, FiLM timestep conditioning, an input skip. Predicts **v** on a
   **cosine** schedule with 1000 steps. Classifier-free guidance dropout 10%.
-- Weights are stored fp16-rounded (fp32 compute); the ONNX files and `training/checkpoints/` hold the same numbers.
+- Weights are stored fp16-rounded (fp32 compute). The ONNX files are their only copy: training resumes from them
+  (`training/shipped_weights.py`; `training/checkpoints/shipped.json` holds the rest of the checkpoints).
 
 ## Training
 - Hardware: **{tr['hardware']}**{f", {tr.get('unet_processes', 1)} process(es)" if tr.get('unet_processes', 1) > 1 else ''}.

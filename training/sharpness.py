@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import load_clip, load_dataset, load_unet, pick_device
+from common import load_clip, load_dataset, load_unet, pick_device, read_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -89,7 +89,7 @@ def study(args) -> None:
               "real_same_concepts": summary(images[same]), "real_all": summary(images),
               "fid_floor_same_size": round(frechet_distance(rf[floor_rows], rf), 5), "rows": []}
     judge = load_judge(args.judge) if args.judge and args.judge.exists() else None
-    ck_keys = torch.load(args.checkpoints / "unet.pt", map_location="cpu").keys()
+    ck_keys = read_checkpoint(args.checkpoints / "unet.pt", weights=False).keys()
     weight_sets = [("ema", True)] + ([("raw", False)] if "state_dict" in ck_keys else [])
     result["weights"] = [w for w, _ in weight_sets]
     result["device"] = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"

@@ -17,7 +17,8 @@ image, the noise. On CUDA the U-Net runs in bf16 autocast, channels_last, under 
 fused AdamW and a foreach EMA; the loss is read back only when logging. Each stage stops at its step or
 minute budget, saving clip.pt / unet.pt (with the configs needed to rebuild) on the way. Under torchrun
 the U-Net stage runs data-parallel (DistributedDataParallel, one process per GPU); rank 0 logs and saves.
-With --resume DIR the stages start from DIR/clip.pt and DIR/unet.pt, so short GPU runs add up; a resumed
+With --resume DIR the stages start from DIR/clip.pt and DIR/unet.pt (for training/checkpoints, the shipped
+model: rebuilt from public/models/*.onnx, see shipped_weights.py), so short GPU runs add up; a resumed
 run keeps the shipped tokenizer so the text encoder's ids stay valid.
 """
 from __future__ import annotations
@@ -37,8 +38,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (embed_images, images_on, load_clip, load_config, load_dataset, load_unet, pick_device,
-                    text_config, to_unit, unet_config)
+from common import (embed_images, has_checkpoint, images_on, load_clip, load_config, load_dataset, load_unet,
+                    pick_device, text_config, to_unit, unet_config)
 from data.build_glove import load_glove
 from data.captions import STYLE_PHRASE_P, all_caption_texts, sample_caption
 from model import CLIP, ImageConfig, UNet, config_dict, count_parameters, seed_word_vectors, unet_gflops
@@ -200,7 +201,7 @@ def train_clip(cfg, args, images, concept, style, meta, device, log, exclude_sty
                minutes: float | None = None, resume: bool = True) -> tuple[CLIP, Tokenizer, dict]:
     c = cfg["clip"]
     prev_steps, prev_minutes, seeded = 0, 0.0, 0
-    if resume and args.resume and (args.resume / "clip.pt").exists():
+    if resume and args.resume and has_checkpoint(args.resume / "clip.pt"):
         clip, tok, ck = load_clip(args.resume / "clip.pt", device)
         prev_steps, prev_minutes = ck.get("steps", 0), ck.get("minutes", 0.0)
         print(f"clip: resumed from {args.resume / 'clip.pt'}")
@@ -382,7 +383,7 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
     device = dist.device
     text = clip.text.eval().requires_grad_(False)
     prev_minutes, prev_steps, prev_images = 0.0, 0, 0
-    if args.resume and (args.resume / "unet.pt").exists():
+    if args.resume and has_checkpoint(args.resume / "unet.pt"):
         unet, ck = load_unet(args.resume / "unet.pt", device, ema=True)
         prev_minutes, prev_steps = ck.get("minutes", 0.0), ck.get("steps", 0)
         prev_images = ck.get("images_seen", 0)
