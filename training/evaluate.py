@@ -32,6 +32,7 @@ embeddings), against the real training images of every style:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -232,8 +233,7 @@ def measure(args) -> None:
                     "feature_space": "CLIP image encoder (image_encoder.onnx), unit-length embeddings",
                     "real_images": int(len(images)), "parts": sorted(parts)}
     if judge_ck is not None:
-        result["judge"] = {"file": str(args.judge), "heldout": judge_ck.get("heldout", {}).get("all"),
-                           "split": judge_ck.get("split", {}).get("rule")}
+        result["judge"] = judge_entry(args.judge, judge_ck)
 
     seeds = list(range(preset["seeds"]))
     names = [e["name"] for e in listed for _ in seeds]
@@ -375,6 +375,13 @@ def style_probe(args) -> None:
         args.out.write_text(json.dumps(out, indent=1) + "\n", "utf-8")
 
 
+def judge_entry(path: Path, judge_ck: dict) -> dict:
+    """Which judge scored a measurement: its file, SHA-256 (decide.py compares only like with like) and
+    held-out figures."""
+    return {"file": str(path), "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+            "heldout": judge_ck.get("heldout", {}).get("all"), "split": judge_ck.get("split", {}).get("rule")}
+
+
 def save_fidelity_images(path: Path, saved: dict[str, np.ndarray], want_unified: list[str]) -> None:
     """The prompt-fidelity images (uint8) per template and the concept each asked for, so a judge trained
     later can score the same images (`evaluate.py judge`)."""
@@ -398,8 +405,7 @@ def rejudge(args) -> None:
         if template == "{}" and "prompt_fidelity_bare_name" in met:
             met["prompt_fidelity_bare_name"]["judge"] = verdict
         print(f"judge {template!r}: {verdict}")
-    met["judge"] = {"file": str(args.judge), "heldout": judge_ck.get("heldout", {}).get("all"),
-                    "split": judge_ck.get("split", {}).get("rule")}
+    met["judge"] = judge_entry(args.judge, judge_ck)
     args.metrics.write_text(json.dumps(met, indent=1, ensure_ascii=False) + "\n", "utf-8")
 
 

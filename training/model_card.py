@@ -9,56 +9,47 @@ from pathlib import Path
 
 import torch
 
+import run_history
 from common import read_checkpoint
 
 MEASURE_CMD = ("/usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --out "
                "training/metrics.json --grid public/models/samples-grid.png --holdout <GPU run>/clip-holdout.json")
 BEFORE = Path(__file__).resolve().parent / "metrics-h100-before-robust-text.json"
-FIDELITY_HISTORY = "fidelity-history.json"  # beside the checkpoints it describes
 
 
-def fidelity_history(met: dict, images_seen: int | None, path: Path) -> list[dict]:
-    """The committed list of (images seen, prompt fidelity) points (training/checkpoints/fidelity-history.json);
-    the measurement `met` of a model that had seen `images_seen` images is added once (keyed by images seen,
-    preset and template)."""
-    hist = json.loads(path.read_text("utf-8")) if path.exists() else []
-    pf = met.get("prompt_fidelity")
-    if pf and images_seen:
-        point = {"images_seen": int(images_seen), "preset": met.get("preset"), "template": pf.get("template"),
-                 "concepts": pf.get("concepts"), "clip_top1": pf["top1"], "clip_top5": pf["top5"],
-                 "judge_top1": (pf.get("judge") or {}).get("top1"), "judge_top5": (pf.get("judge") or {}).get("top5")}
-        key = (point["images_seen"], point["preset"], point["template"])
-        hist = [h for h in hist if (h["images_seen"], h.get("preset"), h.get("template")) != key] + [point]
-        hist.sort(key=lambda h: h["images_seen"])
-        path.write_text(json.dumps(hist, indent=1) + "\n", "utf-8")
-    return hist
-
-
-def progress_svg(loss: list[tuple[float, float]], fid: list[tuple[float, float]], w: int = 640, h: int = 240) -> str:
-    """A two-panel line chart (no plotting library on the page's machines): v-MSE loss and prompt fidelity
-    top-1 against millions of images seen."""
-    def panel(points, x0, title, fmt):
+def progress_svg(series: dict[str, list[tuple[float, float]]], w: int = 640, h: int = 240) -> str:
+    """A two-panel line chart (no plotting library on the page's machines), against the weights' cumulative
+    images seen (millions): the U-Net's v-MSE loss, and prompt fidelity top-1, CLIP's for "a picture of …"
+    (red) and the judge's mean over the three unseen phrasings (blue). Series from run_history.progress_series."""
+    def panel(lines, x0, title, fmt):
         pw, ph, pad = w // 2 - 50, h - 70, 40
         out = [f'<text x="{x0 + pad}" y="18" font-size="13">{title}</text>']
+        out += [f'<text x="{x0 + pad + 6}" y="{ph + 22 - 13 * i}" font-size="10" fill="{colour}">{name}</text>'
+                for i, (colour, _, name) in enumerate(reversed(lines)) if name]
+        points = [p for _, pts, _ in lines for p in pts]
         if not points:
             return out + [f'<text x="{x0 + pad}" y="{h // 2}" font-size="12">no data yet</text>']
         xs, ys = [p[0] for p in points], [p[1] for p in points]
-        xlo, xhi = min(xs), max(xs) if max(xs) > min(xs) else min(xs) + 1
+        xlo, xhi = 0.0, xmax * 1.05
         ylo, yhi = min(ys), max(ys) if max(ys) > min(ys) else min(ys) + 1e-3
         def X(v): return x0 + pad + (v - xlo) / (xhi - xlo) * pw
         def Y(v): return 30 + ph - (v - ylo) / (yhi - ylo) * ph
         out.append(f'<rect x="{x0 + pad}" y="30" width="{pw}" height="{ph}" fill="none" stroke="#999"/>')
-        out.append('<polyline fill="none" stroke="#c33" stroke-width="2" points="'
-                   + " ".join(f"{X(a):.1f},{Y(b):.1f}" for a, b in points) + '"/>')
-        out += [f'<circle cx="{X(a):.1f}" cy="{Y(b):.1f}" r="2.5" fill="#c33"/>' for a, b in points]
+        for colour, pts, _ in lines:
+            if len(pts) > 1:
+                out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
+                           + " ".join(f"{X(a):.1f},{Y(b):.1f}" for a, b in pts) + '"/>')
+            out += [f'<circle cx="{X(a):.1f}" cy="{Y(b):.1f}" r="2.5" fill="{colour}"/>' for a, b in pts]
         out.append(f'<text x="{x0 + 2}" y="{Y(yhi) + 4:.0f}" font-size="10">{fmt(yhi)}</text>')
         out.append(f'<text x="{x0 + 2}" y="{Y(ylo) + 4:.0f}" font-size="10">{fmt(ylo)}</text>')
-        out.append(f'<text x="{X(xlo):.0f}" y="{h - 22}" font-size="10">{xlo / 1e6:.1f}M</text>')
-        out.append(f'<text x="{X(xhi) - 30:.0f}" y="{h - 22}" font-size="10">{xhi / 1e6:.1f}M</text>')
-        out.append(f'<text x="{x0 + pad + pw // 2 - 40}" y="{h - 6}" font-size="11">images seen</text>')
+        out.append(f'<text x="{X(xlo):.0f}" y="{h - 22}" font-size="10">0</text>')
+        out.append(f'<text x="{X(xmax) - 12:.0f}" y="{h - 22}" font-size="10">{xmax / 1e6:.1f}M</text>')
+        out.append(f'<text x="{x0 + pad + pw // 2 - 60}" y="{h - 6}" font-size="11">images seen, all runs</text>')
         return out
-    body = panel(loss, 0, "U-Net loss (v-MSE)", lambda v: f"{v:.4f}") + \
-        panel(fid, w // 2, "prompt fidelity top-1", lambda v: f"{v:.0%}")
+    xmax = max((p[0] for pts in series.values() for p in pts), default=1.0)
+    body = panel([("#555", series["loss"], "")], 0, "U-Net loss (v-MSE)", lambda v: f"{v:.3f}") + \
+        panel([("#c33", series["clip"], "CLIP, 'a picture of ...'"), ("#36c", series["judge"], "judge, mean of 3 phrasings")],
+              w // 2, "prompt fidelity top-1", lambda v: f"{v:.0%}")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif">'
             f'<rect width="{w}" height="{h}" fill="white"/>' + "".join(body) + "</svg>\n")
 
@@ -181,7 +172,7 @@ states for the 200 names: {robust['plain_state_drift']:.3f}). No framing it lear
                  if tp.get("peak_fraction") else "")
               + f", batch {tp['batch_per_process']}, torch.compile {'on' if tp.get('compiled') else 'off'}"
               if tp else "not measured (CPU run)")
-    extra_txt = extra_sections(models, met, unet_ck, checkpoints, phrasings_path, sharpness_path, style_probe_path)
+    extra_txt = extra_sections(models, met, checkpoints, phrasings_path, sharpness_path, style_probe_path)
     card = f"""# Model card: {m['name']}
 
 A small text-to-image diffusion model trained from scratch by this repository's own pipeline
@@ -257,10 +248,10 @@ Style fidelity per asked-for style: {per_style}.
     print(f"wrote {models / 'MODEL_CARD.md'} and manifest metrics")
 
 
-def extra_sections(models: Path, met: dict, unet_ck: dict, checkpoints: Path, phrasings_path: Path | None,
+def extra_sections(models: Path, met: dict, checkpoints: Path, phrasings_path: Path | None,
                    sharpness_path: Path | None, style_probe_path: Path | None = None) -> str:
-    """Issue 12's sections: the independent judge, fidelity per unseen phrasing, the sharpness study, and
-    loss and fidelity against images seen (progress.svg)."""
+    """Issue 12's sections: the independent judge, fidelity per unseen phrasing, the sharpness study; and
+    every run with loss and fidelity against images seen (run-history.json, progress.svg)."""
     out = []
     judge_path = checkpoints / "judge.pt"
     if judge_path.exists():
@@ -325,17 +316,23 @@ concepts, so nothing in its loss asks it to tell two styles of one concept apart
 through the token states only. The next GPU run names the style in 70% of captions (was 40%, `style_phrase_p`)
 and fills a quarter of each CLIP batch with same-concept pairs in two styles with styled captions (`style_pairs`).
 """)
-    hist = unet_ck.get("history") or []
-    loss_pts = [(h["images_seen"], h["loss"]) for h in hist if h.get("loss") is not None]
-    if not loss_pts and unet_ck.get("images_seen"):
-        loss_pts = [(unet_ck["images_seen"], unet_ck.get("final_loss"))]
-    fid_hist = fidelity_history(met, unet_ck.get("images_seen"), checkpoints / FIDELITY_HISTORY)
-    fid_pts = [(h["images_seen"], h["clip_top1"]) for h in fid_hist if h.get("preset") == "full"]
-    (models / "progress.svg").write_text(progress_svg(loss_pts, fid_pts), "utf-8")
-    out.append(f"""### Does more training still pay?
-U-Net loss (plain v-MSE, from the checkpoint's history of every run's log) and prompt fidelity ("a picture of …",
-full measurement, `training/checkpoints/fidelity-history.json`) against images seen; {len(loss_pts)} loss point(s), {len(fid_pts)}
-fidelity point(s) so far. Each GPU session adds its run.
+    runs = run_history.load()
+    series = run_history.progress_series(runs)
+    (models / "progress.svg").write_text(progress_svg(series), "utf-8")
+    out.append(f"""### Every run, and does more training still pay?
+Each training run on record (`training/run-history.json`; `training/decide.py --record` adds one): training
+minutes per stage, U-Net images of the run and of the weights it produced (all runs it resumed from), prompt
+fidelity top-1 per phrasing as CLIP / judge (%, 200 concepts x 2 seeds), the judge's mean over the three unseen
+phrasings (what `training/decide.py` compares), style fidelity, held-out-style retrieval top-5, FID in
+image-encoder space, grain (flat-region noise of the page's sampling against the real images'), and whether
+the run was shipped.
+
+{run_history.table(runs)}
+
+{run_history.notes(runs)}
+
+Loss (plain v-MSE) and fidelity (red: CLIP top-1 for "a picture of …", blue: the judge's mean) against the images
+the weights have seen across runs ({len(series['clip'])} CLIP and {len(series['judge'])} judge point(s)):
 
 ![progress](progress.svg)
 """)
