@@ -1,12 +1,11 @@
-"""Move a training run's checkpoints between machines in pieces small enough to travel (< 15 MiB each).
+"""Move checkpoints between machines in pieces small enough to travel (< 15 MiB each).
 
   pack:   python training/pack_checkpoint.py pack RUN_DIR OUT_DIR      # clip.pt + unet.pt -> fp16 shards
   unpack: /usr/bin/python3 training/pack_checkpoint.py unpack IN_DIR RUN_DIR
 
 A packed U-Net keeps only the EMA weights (what is shipped and what runs resume from), in fp16, split
 into shards of at most 15 MiB; unpack rebuilds clip.pt and unet.pt that export_onnx.py and
-train.py --resume read. (The shipped model's checkpoints are not files: shipped_weights.py rebuilds them
-from the ONNX models.)
+train.py --resume read.
 """
 from __future__ import annotations
 

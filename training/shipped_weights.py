@@ -2,6 +2,7 @@
 
   /usr/bin/python3 training/shipped_weights.py check              # rebuild both, compare with the recorded digests
   python3 training/shipped_weights.py write DIR [clip|unet]       # DIR/clip.pt, DIR/unet.pt as train.py writes them
+  python3 training/shipped_weights.py write JOB/training/checkpoints --checkpoints "$(python3 training/decide.py --start)"
 
 The repository keeps each weight once. public/models/*.onnx hold the shipped networks' fp16 weights; a
 checkpoint of them (clip.pt, unet.pt) held exactly the same numbers (the U-Net only its EMA weights, no
@@ -40,6 +41,7 @@ import onnx
 from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import read_checkpoint
 from model import CLIP, ImageConfig, TextConfig, UNet, UNetConfig
 from onnx_unet_graph import build_unet_graph
 
@@ -261,7 +263,8 @@ def main() -> None:
     ap.add_argument("cmd", choices=["check", "write"])
     ap.add_argument("out", nargs="?", type=Path, help="write: the folder for clip.pt / unet.pt")
     ap.add_argument("names", nargs="*", help="clip and/or unet (default: both)")
-    ap.add_argument("--checkpoints", type=Path, default=ROOT / "training" / "checkpoints")
+    ap.add_argument("--checkpoints", type=Path, default=ROOT / "training" / "checkpoints",
+                    help="where to read from (write: also a folder decide.py --apply filled, training/checkpoints/next)")
     args = ap.parse_args()
     if args.cmd == "write" and args.out is None:
         ap.error("write needs the folder to write to")
@@ -271,12 +274,13 @@ def main() -> None:
     if set(names) - {"clip", "unet"}:
         ap.error(f"unknown names {sorted(set(names) - {'clip', 'unet'})}: clip, unet")
     for name in names:
-        ck = read_shipped(args.checkpoints, name)
-        if args.cmd == "write":
+        if args.cmd == "write":  # the next run's start: the shipped model, or a run decide.py kept (its .pt files)
+            ck = read_checkpoint(args.checkpoints / f"{name}.pt")
             args.out.mkdir(parents=True, exist_ok=True)
             torch.save(ck, args.out / f"{name}.pt")
             print(f"wrote {args.out / f'{name}.pt'}")
         else:
+            read_shipped(args.checkpoints, name)
             print(f"{name}: the ONNX files hold the recorded weights")
 
 
