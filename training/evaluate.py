@@ -223,7 +223,7 @@ def measure(args) -> None:
     images, concept, style, meta = load_dataset(args.data)
     by_unified = {c["unified"]: c for c in meta["concepts"]}
     listed = json.loads(EVAL_CONCEPTS.read_text("utf-8"))["concepts"]
-    listed = [e for e in listed if e["unified"] in by_unified][:preset["concepts"]]
+    listed = [e for e in listed if e["unified"] in by_unified][::args.stride][:preset["concepts"]]
     if not listed:  # another dataset (a test's slice): pick from it the same way
         listed = pick_eval_concepts(meta, preset["concepts"])
     gen_kw = dict(steps=args.steps, guidance=args.guidance, device=device, chunk=args.chunk)
@@ -449,6 +449,8 @@ def main() -> None:
                    help="prompt templates for prompt fidelity; the first is the headline number")
     m.add_argument("--concepts", type=int, default=None, help="override the preset's number of fidelity concepts")
     m.add_argument("--seeds", type=int, default=None, help="override the preset's seeds per prompt")
+    m.add_argument("--stride", type=int, default=1,
+                   help="every STRIDE-th evaluation concept (a reduced run that keeps the categories' mix)")
     m.add_argument("--parts", default=",".join(sorted(PARTS)),
                    help="comma-separated subset of " + ",".join(sorted(PARTS)) + " (a CPU run can measure one)")
     m.add_argument("--save-images", type=Path, default=None, help="keep the prompt-fidelity images (.npz)")
