@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (embed_images, has_checkpoint, images_on, load_clip, load_config, load_dataset, load_unet,
                     pick_device, text_config, to_unit, unet_config)
 from data.build_glove import load_glove
-from data.captions import STYLE_PHRASE_P, all_caption_texts, sample_caption
+from data.captions import FRAME_P, STYLE_PHRASE_P, all_caption_texts, sample_caption
 from model import CLIP, ImageConfig, UNet, config_dict, count_parameters, seed_word_vectors, unet_gflops
 from schedule import cosine_alphas_cumprod
 from tokenizer import Tokenizer
@@ -117,17 +117,17 @@ class Dist:
 
 
 def caption_bank(tok: Tokenizer, meta: dict, concept: np.ndarray, style: np.ndarray, per_image: int,
-                 seed: int, style_p: float = STYLE_PHRASE_P) -> torch.Tensor:
+                 seed: int, style_p: float = STYLE_PHRASE_P, frame_p: float = FRAME_P) -> torch.Tensor:
     """int32 [N, per_image, L]: captions sampled ahead of time for every image, so a training step picks
     its captions with one gather on the device instead of a Python loop. style_p: how often a caption
-    names the image's style."""
+    names the image's style; frame_p: how often an untemplated one is framed as a request."""
     rng = random.Random(seed)
     cache: dict[str, list[int]] = {}
     out = np.zeros((len(concept), per_image, tok.max_length), np.int32)
     for i in range(len(concept)):
         c, s = meta["concepts"][int(concept[i])], meta["styles"][int(style[i])]
         for j in range(per_image):
-            text = sample_caption(c, s, rng, style_p)
+            text = sample_caption(c, s, rng, style_p, frame_p)
             ids = cache.get(text)
             if ids is None:
                 ids = cache[text] = tok.encode(text)
@@ -420,7 +420,7 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
               f"bf16={cuda}, channels_last={cuda}")
     ab = torch.tensor(cosine_alphas_cumprod(), dtype=torch.float32, device=device)
     bank = caption_bank(tok, meta, concept, style, c.get("captions_per_image", 16), args.seed + 7,
-                        c.get("style_phrase_p", STYLE_PHRASE_P)).to(device)
+                        c.get("style_phrase_p", STYLE_PHRASE_P), c.get("frame_p", FRAME_P)).to(device)
     uncond = torch.tensor(tok.encode(""), dtype=torch.int32, device=device)
     gen = torch.Generator(device=device)
     gen.manual_seed(args.seed + 1000 * (dist.rank + 1))
@@ -440,7 +440,8 @@ def train_unet(cfg, args, images, concept, style, meta, clip, tok, dist: Dist, l
     if dist.main:
         log(stage="unet", run_start=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), hardware=device_name,
             processes=dist.world, batch_per_process=B, lr=peak_lr, compile=compiled, min_snr_gamma=min_snr,
-            images_seen=prev_images, minutes_total=prev_minutes, style_phrase_p=c.get("style_phrase_p", STYLE_PHRASE_P))
+            images_seen=prev_images, minutes_total=prev_minutes, style_phrase_p=c.get("style_phrase_p", STYLE_PHRASE_P),
+            frame_p=c.get("frame_p", FRAME_P))
 
     def batch_on_device():
         idx = torch.randint(0, len(images), (B,), device=device, generator=gen)

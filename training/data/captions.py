@@ -25,8 +25,14 @@ FRAME_PREFIXES = ["a photo of", "an image of", "a drawing of", "a painting of", 
                   "an artwork of", "a doodle of", "a portrait of", "a depiction of", "a photograph of", "a rendering of",
                   "a logo of", "a view of", "a close up of", "a small", "a big", "a nice", "draw", "draw me", "show me",
                   "make", "generate", "create", "i want", "give me", "please draw", "render", "paint", "sketch"]
+# A modifier right before the name moves the name's token states most, and the more it moves them the less
+# often the drawing is right (training/fidelity-analysis.md): these frame captions too, so the U-Net learns to
+# read a name through them. Words of the shipped tokenizer; none of the evaluation's phrasings' words.
+MODIFIERS = ["a happy", "a tiny", "a funny", "a lovely", "a colorful", "an old", "a shiny", "a simple", "a pretty",
+             "a friendly", "a bright", "a sweet", "a fancy", "a round", "my", "your", "this"]
+FRAME_PREFIXES += MODIFIERS
 FRAME_SUFFIXES = ["please", "for me", "on white", "on a white background", "in high quality", "thanks", "now"]
-FRAME_P = 0.1  # how often sample_caption frames the text
+FRAME_P = 0.1  # how often sample_caption frames the text (configs' clip/train "frame_p" override it)
 
 
 def all_caption_texts(concepts: list[dict], styles: list[str]) -> list[str]:
@@ -46,9 +52,11 @@ def frame(text: str, rng: random.Random) -> str:
     return f"{pre}{text}{suf}"
 
 
-def sample_caption(concept: dict, style: str, rng: random.Random, style_p: float = STYLE_PHRASE_P) -> str:
+def sample_caption(concept: dict, style: str, rng: random.Random, style_p: float = STYLE_PHRASE_P,
+                   frame_p: float = FRAME_P) -> str:
     """One caption; the style is named with probability style_p (configs' clip/train "style_phrase_p":
-    more often teaches the U-Net and CLIP what the style words mean, at the cost of style-free captions)."""
+    more often teaches the U-Net and CLIP what the style words mean, at the cost of style-free captions);
+    a caption not wrapped in a template is framed as a request with probability frame_p."""
     r = rng.random()
     if r < 0.6 or not concept["tags"]:
         text = rng.choice(concept["names"])
@@ -59,7 +67,7 @@ def sample_caption(concept: dict, style: str, rng: random.Random, style_p: float
         text = concept.get("glyph") or rng.choice(concept["names"])
     if rng.random() < TEMPLATE_P:
         text = rng.choice(TEMPLATES).format(text)
-    elif rng.random() < FRAME_P:
+    elif rng.random() < frame_p:
         text = frame(text, rng)
     if rng.random() < style_p:
         styled = rng.choice(STYLE_TEMPLATES).format(text, style)

@@ -1,5 +1,5 @@
 """train.py's options for the next GPU run: min-SNR loss weighting, the batch-scaled learning rate, the
-torch.compile modes, and how often a caption names the style."""
+torch.compile modes, how often a caption names the style and how often it is framed as a request."""
 import random
 
 import numpy as np
@@ -64,6 +64,44 @@ def test_caption_bank_passes_the_style_probability_on():
     for p, want in ((0.0, 0.0), (1.0, 1.0)):
         bank = caption_bank(tok, meta, np.zeros(4, np.int32), np.zeros(4, np.int32), 8, 0, style_p=p)
         assert float((bank == style_id).any(-1).float().mean()) == want
+
+
+def test_frame_probability_is_honoured_and_reaches_the_caption_bank():
+    from data.captions import FRAME_PREFIXES, FRAME_SUFFIXES, TEMPLATES
+    concept = {"names": ["zqx"], "tags": [], "glyph": None}
+    rng = random.Random(0)
+
+    def framed(text: str) -> bool:
+        if text == "zqx" or text in {t.format("zqx") for t in TEMPLATES}:
+            return False
+        pre, _, suf = text.partition("zqx")
+        return pre.strip() in FRAME_PREFIXES + [""] and suf.strip() in FRAME_SUFFIXES + [""]
+
+    # an untemplated caption (80%) is framed with probability frame_p
+    for p, lo, hi in ((0.0, 0.0, 0.0), (0.1, 0.05, 0.11), (0.3, 0.2, 0.28)):
+        share = np.mean([framed(sample_caption(concept, "s", rng, style_p=0.0, frame_p=p)) for _ in range(3000)])
+        assert lo <= share <= hi, (p, share)
+    from tokenizer import Tokenizer
+    meta = {"concepts": [concept], "styles": ["s"]}
+    tok = Tokenizer.build(["zqx"] + FRAME_PREFIXES + FRAME_SUFFIXES + [t.format("") for t in TEMPLATES])
+    plain = tuple(tok.encode("zqx"))
+    lengths = {p: float((caption_bank(tok, meta, np.zeros(64, np.int32), np.zeros(64, np.int32), 16, 0, style_p=0.0,
+                                      frame_p=p) != 0).sum(-1).float().mean()) for p in (0.0, 0.9)}
+    assert lengths[0.9] > lengths[0.0] + 1  # framed captions are longer
+    assert len(plain) == tok.max_length
+
+
+def test_the_modifier_framings_are_words_the_shipped_tokenizer_knows():
+    import json
+    from pathlib import Path
+    from data.captions import FRAME_PREFIXES, MODIFIERS
+    from evaluate import UNSEEN_PHRASINGS
+    vocab = json.loads((Path(__file__).resolve().parents[2] / "public/models/tokenizer.json").read_text())["vocab"]
+    words = {w for f in MODIFIERS for w in f.split()}
+    assert not [w for w in words if w not in vocab]  # a resumed run keeps this tokenizer: no hash buckets
+    assert set(MODIFIERS) <= set(FRAME_PREFIXES)
+    evaluated = {w for t in UNSEEN_PHRASINGS for w in t.replace("{}", " ").split()} - {"a", "of", "on"}
+    assert not words & evaluated
 
 
 def test_style_pairs_put_two_vendors_of_one_concept_in_a_batch_with_styled_captions():
