@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import torch
 import onnx
+import torch
 from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
