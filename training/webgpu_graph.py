@@ -102,6 +102,14 @@ class _Rewriter:
         folded into the channels; onnxruntime folds the Concat once, at load."""
         return self.emit("Concat", [name] * self.B, axis=0) if self.B else name
 
+    def need(self, name: str, op: str):
+        """The single consumer of `name`, which the pattern being rewritten says is an `op` node."""
+        node = self.only(name, op)
+        if node is None:
+            got = [n.op_type for n in self.consumers[name]]
+            raise ValueError(f"{name}: expected one {op} after it (the graph onnx_unet_graph.py writes), found {got}")
+        return node
+
     def to_nhwc(self, name: str) -> str:
         if name not in self.nhwc:
             self.nhwc[name] = self.emit("Transpose", [name], [name + "_nhwc"], perm=TO_NHWC)
@@ -123,16 +131,16 @@ class _Rewriter:
         the source nodes it replaced."""
         x = head.input[0]
         G = self.shape_of(head)[1] * (self.B or 1)
-        inorm = self.only(head.output[0], "InstanceNormalization")
+        inorm = self.need(head.output[0], "InstanceNormalization")
         eps = next(a.f for a in inorm.attribute if a.name == "epsilon")
-        back = self.only(inorm.output[0], "Reshape")
+        back = self.need(inorm.output[0], "Reshape")
         shape = self.shape_of(back)
         gn = dict(domain=MS, channels_last=1, epsilon=eps, groups=G)
         if len(shape) == 3:  # attention entry: Reshape [0, C, N] -> Einsum (gamma / 2) -> SkipLN(w, w, ..., beta)
             C, N = shape[1], shape[2]
             self.width = C
-            einsum = self.only(back.output[0], "Einsum")
-            skip = self.only(einsum.output[0], "SkipLayerNormalization")
+            einsum = self.need(back.output[0], "Einsum")
+            skip = self.need(einsum.output[0], "SkipLayerNormalization")
             gamma = self.emit("Mul", [einsum.input[1], self.const(2.0)])  # the stored gamma / 2, doubled (exact)
             y = self.emit("GroupNorm", [self.to_nhwc(x), self.per_sample(gamma), self.per_sample(skip.input[4])],
                           activation=0, **gn)
@@ -141,10 +149,10 @@ class _Rewriter:
             self.emit("LayerNormalization", [h0, skip.input[2], skip.input[3]], [skip.output[0]], axis=-1,
                       epsilon=next(a.f for a in skip.attribute if a.name == "epsilon"))
             return [head, inorm, back, einsum, skip]
-        bn = self.only(back.output[0], "BatchNormalization")
+        bn = self.need(back.output[0], "BatchNormalization")
         if shape[0] == 1:  # FiLM: [1, B*C, H, W] -> BN(scale, shift, 0, 1) -> Reshape [-1, C, H, W] -> QuickGelu
-            out = self.only(bn.output[0], "Reshape")
-            silu = self.only(out.output[0], "QuickGelu")
+            out = self.need(bn.output[0], "Reshape")
+            silu = self.need(out.output[0], "QuickGelu")
             C = self.shape_of(out)[1]
             if self.B:  # per (sample, channel) is per channel now: the flat [B*C] scale and shift are gamma and beta
                 self.nhwc[silu.output[0]] = self.emit("GroupNorm", [self.to_nhwc(x), bn.input[1], bn.input[2]],
@@ -169,7 +177,7 @@ class _Rewriter:
         t = self.only(head.output[0], "Transpose")
         if t is None or list(t.attribute[0].ints) != [0, 2, 1]:
             return None
-        back = self.only(t.output[0], "Reshape")
+        back = self.need(t.output[0], "Reshape")
         _, C, H, W = self.shape_of(back)
         shape = [1, H, W, self.B * C] if self.B else [-1, H, W, C]
         self.nhwc[back.output[0]] = self.emit("Reshape", [head.input[0], self.const(shape, np.int64)],
@@ -180,8 +188,8 @@ class _Rewriter:
         """sample [B, 3, R, R] -> Reshape [0, 3, S, p, S, p] -> Transpose -> [B, 3*p*p, S, S], written
         channels-last directly: [B, S, S, 3*p*p] with channel c*p*p + i*p + j."""
         _, c, S, p, _, _ = self.shape_of(head)
-        t = self.only(head.output[0], "Transpose")
-        back = self.only(t.output[0], "Reshape")
+        t = self.need(head.output[0], "Transpose")
+        back = self.need(t.output[0], "Reshape")
         if self.B:  # [B, c, S, p, S, p] -> [S, S, B, c, p, p] -> [1, S, S, B*c*p*p]
             r = self.emit("Reshape", [head.input[0], self.const([self.B, c, S, p, S, p], np.int64)])
             r = self.emit("Transpose", [r], perm=[2, 4, 0, 1, 3, 5])

@@ -115,6 +115,16 @@ def test_rewrite_matches_pytorch_and_shares_weights(tmp_path, kw, batch):
     assert got[2] == got[0]  # the WASM graph on the shared weights file: the same numbers
 
 
+def test_an_unexpected_pattern_is_named(tmp_path):
+    _, shipped = _shipped_like(tmp_path, CONFIGS[1])
+    bn = next(n for n in shipped.graph.node if n.op_type == "BatchNormalization")
+    bn.op_type = "Mul"
+    del bn.input[2:]
+    del bn.attribute[:]
+    with pytest.raises(ValueError, match=f"{bn.input[0]}: expected one BatchNormalization after it"):
+        rewrite(shipped)
+
+
 def test_folded_batch_refuses_other_ops_on_images(tmp_path):
     _, shipped = _shipped_like(tmp_path, CONFIGS[1])
     relu = next(i for i, n in enumerate(shipped.graph.node) if n.op_type == "Conv")
