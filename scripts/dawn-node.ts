@@ -146,7 +146,9 @@ export async function openOrtOnDawn(options?: GPURequestAdapterOptions): Promise
  * EP's `device` option. onnxruntime 1.31's FlashAttention kernel assumes subgroups of at least 8 lanes
  * (it steps through keys by the subgroup size but scores 8 or 16 keys a step); SwiftShader's are 4
  * wide, and its attention comes out wrong by ~0.3. Without the feature the EP takes its subgroup-free
- * path: right, and the same number of kernels (docs/benchmark.md).
+ * path: right, and the same number of kernels (docs/benchmark.md). Tensors on GPU buffers cannot be bound
+ * to a session on such a device (it gets another device id): with graph capture, drop the feature from
+ * the EP's own requestDevice call instead (native-ep-capture-check.ts).
  */
 export async function deviceWithoutSubgroups(adapter: GPUAdapter): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
