@@ -1,11 +1,13 @@
 // Checks exported ONNX files against the PyTorch outputs in a unet-call.json fixture, with
 // onnxruntime-node: the same graph the page runs. Exit code 1 on any mismatch above 1e-4.
-//   node training/check_onnx.mjs MODELS_DIR FIXTURE_JSON
+//   node training/check_onnx.mjs MODELS_DIR FIXTURE_JSON [UNET.onnx ...]
+// Each extra U-Net file (e.g. the WebGPU graph with its GroupNorms expanded for the CPU:
+// training/webgpu_graph.py expand_contrib) is checked against the same fixture.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-const [modelsDir, fixturePath] = process.argv.slice(2);
+const [modelsDir, fixturePath, ...extraUnets] = process.argv.slice(2);
 if (!modelsDir || !fixturePath) {
   console.error('usage: node training/check_onnx.mjs MODELS_DIR FIXTURE_JSON');
   process.exit(2);
@@ -42,14 +44,20 @@ const ids = new ort.Tensor('int32', Int32Array.from(fx.input_ids), [B, L]);
 const t = await text.run({ input_ids: ids });
 const hidden = f32(fx.hidden_states);
 const r = manifest.resolution;
-const u = await unet.run({
+const feeds = () => ({
   sample: new ort.Tensor('float32', f32(fx.sample), [B, 3, r, r]),
   timestep: new ort.Tensor('float32', Float32Array.from(fx.timestep), [B]),
   encoder_hidden_states: new ort.Tensor('float32', hidden, fx.hidden_states.shape),
 });
-const ok = [
+const u = await unet.run(feeds());
+const checks = [
   compare('text_encoder hidden_states', t.hidden_states.data, hidden),
   compare('text_encoder pooled', t.pooled.data, f32(fx.pooled)),
   compare('unet v', u.v.data, f32(fx.v)),
-].every(Boolean);
+];
+for (const file of extraUnets) {
+  const other = await ort.InferenceSession.create(file);
+  checks.push(compare(`${file} v`, (await other.run(feeds())).v.data, f32(fx.v)));
+}
+const ok = checks.every(Boolean);
 process.exit(ok ? 0 : 1);

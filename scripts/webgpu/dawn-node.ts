@@ -141,3 +141,30 @@ export async function openOrtOnDawn(options?: GPURequestAdapterOptions): Promise
   ort.env.webgpu.adapter = (await navigator.gpu.requestAdapter(options))!;
   return ort;
 }
+
+/**
+ * A device on `adapter` with every feature and limit it offers except subgroups, for the native WebGPU
+ * EP's `device` option. onnxruntime 1.31's FlashAttention kernel assumes subgroups of at least 8 lanes
+ * (it steps through keys by the subgroup size but scores 8 or 16 keys a step); SwiftShader's are 4
+ * wide, and its attention comes out wrong by ~0.3. Without the feature the EP takes its subgroup-free
+ * path: right, and the same number of kernels (docs/benchmark.md). Tensors on GPU buffers cannot be bound
+ * to a session on such a device (it gets another device id): with graph capture, drop the feature from
+ * the EP's own requestDevice call instead (native-ep-capture-check.ts).
+ */
+export async function deviceWithoutSubgroups(adapter: GPUAdapter): Promise<GPUDevice> {
+  const requiredLimits: Record<string, number> = {};
+  for (const key in adapter.limits) requiredLimits[key] = (adapter.limits as unknown as Record<string, number>)[key];
+  const requiredFeatures = [...adapter.features].filter((f) => !f.startsWith('subgroup')) as GPUFeatureName[];
+  return adapter.requestDevice({ requiredFeatures, requiredLimits });
+}
+
+/**
+ * The WebGPU execution provider entry for a script: JSEP gets `layout`; the native EP (ORT_BUILD=webgpu)
+ * gets a device without subgroups when WEBGPU_SUBGROUPS=0 (see deviceWithoutSubgroups).
+ */
+export async function webgpuProvider(layout: 'NCHW' | 'NHWC'): Promise<{ name: 'webgpu'; preferredLayout: 'NCHW' | 'NHWC'; device?: GPUDevice }> {
+  if (process.env.WEBGPU_SUBGROUPS !== '0') return { name: 'webgpu', preferredLayout: layout };
+  if (process.env.ORT_BUILD !== 'webgpu') throw new Error('WEBGPU_SUBGROUPS=0 needs ORT_BUILD=webgpu (JSEP takes no device option)');
+  const { env } = await import('onnxruntime-web');
+  return { name: 'webgpu', preferredLayout: layout, device: await deviceWithoutSubgroups(env.webgpu.adapter as GPUAdapter) };
+}

@@ -7,6 +7,7 @@
 #   bash scripts/webgpu/on-dawn.sh gpu-resident-bench.ts [--steps=20] [--reps=5] [--capture=on|off] [--ahead=N]
 #   bash scripts/webgpu/on-dawn.sh webgpu-capture-check.ts
 #   bash scripts/webgpu/on-dawn.sh webgpu-optest.ts a.onnx '{"x":[2,3]}' [b.onnx SHAPES ...]
+#   ORT_BUILD=webgpu WEBGPU_SUBGROUPS=0 bash scripts/webgpu/on-dawn.sh ...   # native EP on a device without subgroups
 # The tool is a file of scripts/webgpu/ or a path; it runs from the repository root (paths in its arguments too).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -15,4 +16,6 @@ shift
 [ -f "$tool" ] || tool=scripts/webgpu/$tool
 [ -f "$tool" ] || { echo "on-dawn.sh: no such tool: $tool" >&2; exit 2; }
 eval "$(node --import tsx -e "import('./scripts/webgpu/dawn-node.ts').then(({ softwareVulkanEnv }) => { for (const [k, v] of Object.entries(softwareVulkanEnv(process.env))) console.log('export ' + k + '=' + JSON.stringify(v)); })")"
-exec node --import tsx --import ./scripts/webgpu/ort-jsep-register.mjs "$tool" "$@"
+# --liftoff-only: with V8's optimising tier, exiting waits for the background compilation of the 29 MB
+# runtime .wasm (minutes on a busy 2-core machine); the tools' WASM references only need to be right.
+exec node --liftoff-only --import tsx --import ./scripts/webgpu/ort-jsep-register.mjs "$tool" "$@"

@@ -4,17 +4,22 @@
  * webgpu-node bench row (one model, two calls) for checking an export's dispatch count:
  *   bash scripts/webgpu/on-dawn.sh webgpu-census.ts [unet.onnx] [--batch=2] [--layout=NHWC|NCHW]
  *        [--profile=N]   # + GPU time per kernel over N more calls (WebGPU timestamp queries, where the adapter has them)
+ *        [--ref=unet.onnx]  # the WASM reference runs this file instead (for a WebGPU-only graph: training/webgpu_graph.py)
+ *        [--external-data=unet.weights]  # both files keep their weights there (ONNX external data, onnxruntime-web's externalData option)
+ * ORT_BUILD=webgpu: the native WebGPU EP; WEBGPU_SUBGROUPS=0 gives it a device without subgroups (dawn-node.ts).
  * BENCH_MODELS_DIR names the models folder (default public/models; the GPU bundle's is models/).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { countersSince, installDawn, openOrtOnDawn } from './dawn-node.ts';
+import { countersSince, installDawn, openOrtOnDawn, webgpuProvider } from './dawn-node.ts';
 
 const { values, positionals } = parseArgs({
   options: {
     batch: { type: 'string', default: '2' },
     layout: { type: 'string', default: 'NHWC' },
     profile: { type: 'string', default: '0' },
+    ref: { type: 'string' },
+    'external-data': { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -34,6 +39,13 @@ GPUDevice.prototype.createComputePipeline = function (this: GPUDevice, d: GPUCom
   names.set(p, d.label ?? d.compute.module.label ?? '?');
   return p;
 };
+// The native WebGPU EP compiles its pipelines asynchronously.
+const createPipelineAsync = GPUDevice.prototype.createComputePipelineAsync;
+GPUDevice.prototype.createComputePipelineAsync = async function (this: GPUDevice, d: GPUComputePipelineDescriptor) {
+  const p = await createPipelineAsync.call(this, d);
+  names.set(p, d.label ?? d.compute.module.label ?? '?');
+  return p;
+};
 const setPipeline = GPUComputePassEncoder.prototype.setPipeline;
 GPUComputePassEncoder.prototype.setPipeline = function (this: GPUComputePassEncoder, p: GPUComputePipeline) {
   current = (names.get(p) ?? '?').replace(/[:_].*$/, '');
@@ -46,12 +58,18 @@ GPUComputePassEncoder.prototype.dispatchWorkgroups = function (this: GPUComputeP
 };
 
 const ort = await openOrtOnDawn({ powerPreference: 'high-performance' });
+// JSEP's preferredLayout: NHWC (its default) runs Conv and InstanceNormalization channels-last, with Transposes around them.
+const gpuProvider = await webgpuProvider(values.layout as 'NCHW' | 'NHWC');
 
 const manifest = JSON.parse(readFileSync(`${MODELS_DIR}/manifest.json`, 'utf8'));
 const R = manifest.resolution;
 const L = manifest.tokenizer.max_length;
 const D = manifest.unet.inputs[2].shape[2];
 const bytes = readFileSync(file);
+const refBytes = values.ref ? readFileSync(values.ref) : bytes;
+// The graphs name the weights file by its base name (the `location` of each external initializer).
+const weights = values['external-data'];
+const externalData = weights ? [{ path: weights.split('/').pop()!, data: new Uint8Array(readFileSync(weights)) }] : undefined;
 // Deterministic inputs (an LCG): the same in both sessions.
 let seed = 12345;
 const next = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
@@ -80,9 +98,8 @@ if (profileCalls > 0) {
 }
 const wallMs: number[] = [];
 const run = async (ep: 'webgpu' | 'wasm') => {
-  // JSEP's preferredLayout: NHWC (its default) runs Conv and InstanceNormalization channels-last, with Transposes around them.
-  const provider = ep === 'webgpu' ? { name: ep, preferredLayout: values.layout as 'NCHW' | 'NHWC' } : ep;
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+  const provider = ep === 'webgpu' ? gpuProvider : ep;
+  const session = await ort.InferenceSession.create(ep === 'wasm' ? refBytes : bytes, { executionProviders: [provider], graphOptimizationLevel: 'all', externalData });
   await session.run(feeds()); // first call compiles shaders
   byShader.clear();
   const before = { ...counters };
@@ -108,9 +125,10 @@ const shaders = [...byShader].sort((a, b) => b[1] - a[1]);
 const wasm = await run('wasm');
 let maxAbs = 0;
 for (let i = 0; i < gpu.data.length; i++) maxAbs = Math.max(maxAbs, Math.abs(gpu.data[i] - wasm.data[i]));
-console.log(`${file}, batch ${batch}, layout ${values.layout}, adapter ${adapter.vendor} ${adapter.architecture}`);
+const build = process.env.ORT_BUILD === 'webgpu' ? `native WebGPU EP${gpuProvider.device ? ', device without subgroups' : ''}` : 'JSEP';
+console.log(`${file}, batch ${batch}, ${build}, layout ${values.layout}, adapter ${adapter.vendor} ${adapter.architecture}`);
 console.log(`per call: ${gpu.counts.dispatch} dispatches, ${gpu.counts.bindGroup} bind groups, ${gpu.counts.writeBuffer} writeBuffer, ${gpu.counts.copy} copies`);
-console.log(`max |WebGPU - WASM| of v: ${maxAbs.toExponential(2)}`);
+console.log(`max |WebGPU - WASM${values.ref ? ` (${values.ref})` : ''}| of v: ${maxAbs.toExponential(2)}`);
 console.log('dispatches by shader:');
 for (const [name, n] of shaders) console.log(`  ${String(n).padStart(4)}  ${name}`);
 if (profileCalls > 0) {
