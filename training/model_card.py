@@ -9,6 +9,8 @@ from pathlib import Path
 
 import torch
 
+from card_sections import keep_sections
+
 MEASURE_CMD = ("/usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --out "
                "training/metrics.json --grid public/models/samples-grid.png --holdout <GPU run>/clip-holdout.json")
 BEFORE = Path(__file__).resolve().parent / "metrics-h100-before-robust-text.json"
@@ -250,7 +252,8 @@ Style fidelity per asked-for style: {per_style}.
 - Licences: OpenMoji's artwork and annotations are CC BY-SA 4.0; in so far as the weights are a derivative
   of them they are offered under CC BY-SA 4.0 too, with the attributions above.
 """
-    (models / "MODEL_CARD.md").write_text(card, "utf-8")
+    old = (models / "MODEL_CARD.md").read_text("utf-8") if (models / "MODEL_CARD.md").exists() else ""
+    (models / "MODEL_CARD.md").write_text(keep_sections(old, card), "utf-8")  # the SR section: evaluate_sr.py card
     print(f"wrote {models / 'MODEL_CARD.md'} and manifest metrics")
 
 
