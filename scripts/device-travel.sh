@@ -4,7 +4,7 @@
 #
 #   bash scripts/device-travel.sh size [CARRY...]   # MiB that would travel with these carry paths; exit 1 if over
 #   bash scripts/device-travel.sh slim JOB [CARRY...]
-#                                                   # JOB = train | gpu-bench: takes the big tracked files that
+#                                                   # JOB = train | gpu-bench | job: takes the big tracked files that
 #                                                   # job never reads out of the index (the files stay on disk) and
 #                                                   # ignores them, so they do not travel; prints the new size
 #   bash scripts/device-travel.sh restore           # puts them back in the index (run it right after the call)
@@ -53,7 +53,9 @@ drop_list() {
     train) git ls-files -z -- 'public/models/*.onnx' 'public/models/samples/*' 'public/models/samples-grid.png' 'src/fixtures/*' 'docs/*.png' ;;
     # gpu-bench-bundle/run.sh and page-run.sh read only the carried bundle (it has its own copy of the models).
     gpu-bench) git ls-files -z ;;
-    *) echo "unknown job '$1' (train | gpu-bench)" >&2; exit 2 ;;
+    # training/gpu_run.sh run inside its carried job folder (training/pack_job.py): no tracked file is read.
+    job) git ls-files -z ;;
+    *) echo "unknown job '$1' (train | gpu-bench | job)" >&2; exit 2 ;;
   esac
 }
 
@@ -63,7 +65,7 @@ case "${1:-}" in
     report "$@"
     ;;
   slim)
-    [ -n "${2:-}" ] || { echo "usage: $0 slim train|gpu-bench [CARRY...]" >&2; exit 2; }
+    [ -n "${2:-}" ] || { echo "usage: $0 slim train|gpu-bench|job [CARRY...]" >&2; exit 2; }
     [ ! -e "$STATE" ] || { echo "slim is already on ($STATE); run: $0 restore" >&2; exit 1; }
     job=$2
     shift 2

@@ -8,14 +8,15 @@ npm packages and icons as dataset.json, rendered by render_svgs.mjs at 256 px in
 The bitmap-only styles (Noto and Twemoji, 64 px PNGs) have no 256 px originals and are left out.
 
 Split: a concept is held out when sha256("sr-heldout:" + unified) mod --heldout-mod is 0 (every 16th
-concept, ~150 concepts): every drawing of it, in every style, goes to sr_heldout.npz at 256 px and none
-to training. The rest go to sr_train.npz as one --crop px square per image (origin on the 4 px grid, the
-most drawn-on of 4 seeded candidate positions), as lossless WebP, the styles interleaved in a seeded
-order until --train-mib is used: the file travels with the GPU job, next to the base model's data and
-weights, under the job's 64 MiB. Why crops: the network is fully convolutional and trains on crops
-anyway, and a crop costs a quarter of a whole render's bytes (white background is nearly free, drawing
-is not), so a fixed budget holds a drawing of nearly every training image instead of whole renders of
-a third of them.
+concept: 165 of the 2,507): every drawing of it, in every style, goes to sr_heldout.npz at 256 px and none
+to training. The rest go to sr_train.npz as one --crop px square per image (default 112: the 96 px
+training crops of configs/sr_gpu.json have 25 positions in it; origin on the 4 px grid, the most drawn-on
+of 4 seeded candidates), as lossless WebP, each style an equal share of --train-mib (default 8; what a
+style does not need goes to the others). The file travels with the GPU job next to the base model's data
+and weights, and the job stays well under 64 MiB with room for an SR checkpoint. Why crops: the network
+is fully convolutional and trains on crops anyway, and a crop costs a fraction of a whole render's bytes
+(white background is nearly free, drawing is not), so the budget holds a drawing of most training images
+instead of whole renders of a few.
 
 Writes to --out: sr_train.npz, sr_heldout.npz (format: training/sr_data.py), sr_dataset.json (counts,
 bytes, the held-out concepts, the check against the 64 px renders, the sources), and the SR section of
@@ -195,11 +196,11 @@ def card_section(info: dict) -> str:
          f"{info['heldout_mod']} = 0): {h['images']} images at 256 px ({', '.join(f'{k} {v}' for k, v in h['per_style'].items())}), "
          f"`sr_heldout.npz`, {h['bytes']:,} bytes",
          f"- training: one {info['crop']} px crop of each other image (origin on the 4 px grid, the most drawn-on of "
-         f"4 seeded positions), lossless WebP, each style an equal share of a {info['train_mib_budget']} MiB budget "
+         f"4 seeded positions), lossless WebP, each style an equal share of the {info['train_mib_budget']} MiB budget "
          "(what a style does not need goes to the others): "
          f"{t['images']} of {t['of']} images ({', '.join(f'{k} {v}' for k, v in t['per_style'].items())}), "
          f"`sr_train.npz`, {t['bytes']:,} bytes. It travels with the GPU job, beside the base model's data "
-         "and weights, under the job's 64 MiB; a crop is a quarter of a render's bytes, and the fully "
+         "and weights, well under the job's 64 MiB; a crop costs a fraction of a render's bytes, and the fully "
          "convolutional network trains on crops anyway.",
          "- area-downsampled 256 px renders against the 64 px renders of the same icons (mean absolute difference, "
          "uint8 levels): " + ", ".join(f"{k} {v['mean_abs_diff_levels']}" for k, v in info["check_against_64px_renders"].items()),
@@ -217,8 +218,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "training" / "build")
     ap.add_argument("--svg-cache", type=Path, default=ROOT / "training" / "build" / "svg-cache-256")
     ap.add_argument("--limit", type=int, default=None, help="only the first N concepts (tests)")
-    ap.add_argument("--crop", type=int, default=128, help="training crop side, px (a multiple of 4)")
-    ap.add_argument("--train-mib", type=float, default=10.0, help="byte budget of sr_train.npz")
+    ap.add_argument("--crop", type=int, default=112, help="stored crop side, px (a multiple of 4; >= the training crop)")
+    ap.add_argument("--train-mib", type=float, default=8.0, help="byte budget of sr_train.npz")
     ap.add_argument("--heldout-mod", type=int, default=16, help="hold out every N-th concept (by hash)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
