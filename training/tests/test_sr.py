@@ -209,3 +209,16 @@ def test_card_sections_survive_a_rewrite():
     rewritten = keep_sections(card, "# Card v2\n")
     assert rewritten.startswith("# Card v2") and "## SR\nnew" in rewritten
     assert keep_sections(card, rewritten) == rewritten
+
+
+def test_edge_sharpness_sees_blur_and_forgives_a_one_pixel_shift():
+    from evaluate_sr import bicubic_up, edge_gradient, gradient_magnitude
+    real = np.full((2, 64, 64, 3), 255, np.uint8)
+    real[:, 16:48, 21:43] = (200, 30, 40)                       # a sharp-edged block, off the 4 px grid
+    blurred = bicubic_up(area_down(real))
+    shifted = np.roll(real, 1, axis=2)
+    e_real = edge_gradient(real, real)
+    assert edge_gradient(blurred, real) / e_real < 0.6            # bicubic: far below
+    assert edge_gradient(shifted, real) / e_real > 0.95           # a moved edge is still sharp
+    # the plain mean over all pixels barely moves under blur: why it is not the bar's measure
+    assert 0.8 < gradient_magnitude(blurred).mean() / gradient_magnitude(real).mean() < 1.2
