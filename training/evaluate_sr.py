@@ -109,6 +109,7 @@ def compare(name_to_images: dict[str, np.ndarray], real: np.ndarray) -> dict:
 
 
 def judge_classes(judge, images_u8: np.ndarray, device) -> np.ndarray:
+    """The judge's top class (its own column index) for each uint8 [N, 64, 64, 3] image."""
     from classifier import logits_of
     x = torch.from_numpy(np.ascontiguousarray(images_u8)).to(device).permute(0, 3, 1, 2).contiguous()
     return logits_of(judge, x).argmax(1).cpu().numpy()

@@ -45,10 +45,12 @@ INPUTS = ["sample", "timestep", "low_res", "aug_level"]
 
 
 def f32(x: np.ndarray) -> dict:
+    """A float32 array as the fixtures store it: dtype, shape and little-endian base64."""
     return {"dtype": "float32", "shape": list(x.shape), "b64": base64.b64encode(np.ascontiguousarray(x, "<f4").tobytes()).decode()}
 
 
 def u8(x: np.ndarray) -> dict:
+    """A uint8 array (an image's pixels) as the fixtures store it."""
     return {"dtype": "uint8", "shape": list(x.shape), "b64": base64.b64encode(np.ascontiguousarray(x, np.uint8).tobytes()).decode()}
 
 

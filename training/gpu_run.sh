@@ -19,11 +19,17 @@
 # EVAL_SECONDS (the base evaluation's cap, 200). Others: CONFIG_BASE, CONFIG_SR, DATA (training/build),
 # CHECKPOINTS (training/checkpoints), PRESET (evaluate.py's, full), EVAL_STEPS (sampling steps of both
 # evaluations' base generations, 30 = the page's), SR_HELDOUT / SR_PROMPTS / SR_AUG_SWEEP (evaluate_sr.py sizes and
-# the augmentation levels it compares, 0,50,100,200), RUN (scratch).
+# the augmentation levels it compares, 0,50,100,200), PROFILE (PyTorch profiler over that many warmed-up base
+# steps, train.py --profile: profile.txt), RUN (scratch).
 # A CPU dry run with tiny budgets: training/tests/test_sr_job.py. Back home: training/README.md, "The GPU job".
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 : "${OUT:?set OUT to the folder that comes back}"
+if [ -n "${MINUTES:-}${FRESH_CLIP:-}${BUDGET_S:-}" ]; then  # the old job's settings: say what they are now
+  echo "gpu_run.sh: MINUTES, FRESH_CLIP and BUDGET_S are gone: MINUTES_BASE / MINUTES_SR / JOB_BUDGET_S set the budgets," \
+    "and the text encoder is always the shipped one (KEEP_CLIP is what the job does)" >&2
+  exit 2
+fi
 START=$(date +%s)
 JOB_BUDGET_S=${JOB_BUDGET_S:-570}
 MINUTES_BASE=${MINUTES_BASE:-4.5}
@@ -62,7 +68,7 @@ SR_RESUME=()
 [ -f "$CHECKPOINTS/sr_unet.pt" ] && SR_RESUME=(--resume "$CHECKPOINTS")
 TRAIN_S=$(( $(left) - 60 ))
 timeout "$TRAIN_S" "${LAUNCH[@]}" training/train.py --config "$CONFIG_BASE" --data "$DATA" --out "$RUN" \
-  --resume "$CHECKPOINTS" --stage unet --minutes "$MINUTES_BASE" > "$RUN/base.log" 2>&1 &
+  --resume "$CHECKPOINTS" --stage unet --minutes "$MINUTES_BASE" --profile "${PROFILE:-0}" > "$RUN/base.log" 2>&1 &
 BASE_PID=$!
 timeout "$TRAIN_S" "$PY" training/train_sr.py --config "$CONFIG_SR" --data "$DATA" --out "$RUN" "${SR_RESUME[@]}" \
   --minutes "$MINUTES_SR" > "$RUN/sr.log" 2>&1 &
@@ -98,6 +104,6 @@ fi
 # 4. the report
 cat "$RUN/base.log" "$RUN/sr.log" >> "$LOG"
 (cd "$RUN" && tar czf "$OUT/report.tar.gz" --ignore-failed-read train.log log.jsonl log-sr.jsonl metrics.json \
-  samples-grid.png eval.log sr-metrics.json sr-contact-sheet.png sr-eval.log 2>/dev/null)
+  samples-grid.png eval.log sr-metrics.json sr-contact-sheet.png sr-eval.log profile.txt 2>/dev/null)
 ls -la "$OUT"
 echo "total $(( $(date +%s) - START ))s (budget ${JOB_BUDGET_S}s)"

@@ -41,6 +41,7 @@ class SRConfig:
 
 
 def config_dict(cfg: SRConfig) -> dict:
+    """The config as JSON-able values (tuples as lists), as checkpoints store it."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(cfg).items()}
 
 
@@ -192,6 +193,7 @@ class SRUNet(nn.Module):
 
 
 def count_parameters(m: nn.Module) -> int:
+    """Number of trainable and frozen parameters (the fixed bicubic weights are a buffer, not counted)."""
     return sum(p.numel() for p in m.parameters())
 
 

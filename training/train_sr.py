@@ -36,6 +36,7 @@ from train import Log, compile_mode, ema_update, loss_weights, lr_at, make_optim
 
 
 def sr_config(cfg: dict) -> SRConfig:
+    """The SRConfig of a training config's "model" section."""
     m = dict(cfg["model"])
     m["channels"] = tuple(m["channels"])
     return SRConfig(**m)

@@ -135,6 +135,7 @@ def fill_budget(blobs: list[bytes], styles: list[int], budget: float, rng: np.ra
 
 
 def _encode(args):
+    """One training crop's WebP bytes (a Pool task: (render, y, x, crop))."""
     img, y, x, crop = args
     return encode_webp(img[y:y + crop, x:x + crop])
 
