@@ -222,3 +222,13 @@ def test_edge_sharpness_sees_blur_and_forgives_a_one_pixel_shift():
     assert edge_gradient(shifted, real) / e_real > 0.95           # a moved edge is still sharp
     # the plain mean over all pixels barely moves under blur: why it is not the bar's measure
     assert 0.8 < gradient_magnitude(blurred).mean() / gradient_magnitude(real).mean() < 1.2
+
+
+def test_seeded_normals_is_the_generator():
+    from rng import Mulberry32
+    from sr_sampler import seeded_normals
+    for seed, count in ((0, 7), (5, 1000), (2 ** 32 - 1, 33), (123456789, 4096)):
+        want = Mulberry32(seed).normals(count)
+        got = seeded_normals(seed, count)
+        assert got.dtype == np.float32 and got.shape == (count,)
+        assert np.abs(got - want).max() <= 1e-6 * max(1.0, np.abs(want).max())
