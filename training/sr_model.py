@@ -17,6 +17,13 @@ image's extent would see other statistics on a 96 px training crop than on a 256
 white background; a per-pixel one computes the same thing on a crop as on the whole image, so training on
 crops is training the network that runs at 256 px. No attention (nothing global to attend to: the 64 px
 image already fixes the layout).
+
+The output is v, as the base model's (the samplers and the page are unchanged), but the network draws
+x0-hat and forward() converts it exactly, v = (sqrt(ab_t) x_t - x0) / sqrt(1 - ab_t) (output "x0"): at
+small t, v is mostly x_t's own per-pixel noise scaled by sqrt(ab_t) / sqrt(1 - ab_t), and a network with
+32 channels per 4x4 patch cannot carry 48 pixels of noise through itself, so when it had to (output "v")
+its upscales kept the noise. Same loss, same data, 25 CPU minutes each: held-out PSNR 19.9 against
+15.9 dB, grain 0.040 against 0.289 (training/sr-output-ab.json).
 """
 from __future__ import annotations
 
@@ -38,6 +45,19 @@ class SRConfig:
     channels: tuple = (32, 64, 128)    # per level, at resolution / patch, / 2, / 4
     blocks: int = 1                    # res blocks per level on the way down (up uses blocks + 1)
     mid_blocks: int = 2                # res blocks at the lowest resolution
+    output: str = "x0"                 # "x0": the network draws x0-hat and forward() turns it into v; "v": v itself
+
+
+def vp_coefficients(t: torch.Tensor, T: int = 1000, offset: float = 0.008) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sqrt(ab_t), sqrt(1 - ab_t)) of the cosine schedule (schedule.py) at float timesteps t, [B]: with
+    g(u) = (u + offset) / (1 + offset) pi / 2, ab_t = cos^2 g((t + 1) / T) / cos^2 g(0) (the table's
+    product telescopes to this; only its clipped last entry differs: 2.4e-9 there, 0 here), and 1 - ab_t as
+    sin(g1 + g0) sin(g1 - g0) / cos^2 g0, which keeps its precision at small t where 1 - ab ~ 4e-5."""
+    g0 = offset / (1 + offset) * math.pi / 2
+    g1 = ((t.float() + 1) / T + offset) / (1 + offset) * (math.pi / 2)
+    a = torch.cos(g1) / math.cos(g0)
+    s = torch.sqrt((torch.sin(g1 + g0) * torch.sin(g1 - g0)).clamp(min=1e-12)) / math.cos(g0)
+    return a, s
 
 
 def config_dict(cfg: SRConfig) -> dict:
@@ -134,6 +154,8 @@ class SRUNet(nn.Module):
 
     def __init__(self, cfg: SRConfig):
         super().__init__()
+        if cfg.output not in ("v", "x0"):
+            raise ValueError(f"output must be 'v' or 'x0', got {cfg.output!r}")
         if cfg.scale != cfg.patch:
             raise ValueError("the condition is unshuffled onto the low-resolution grid: patch must equal scale")
         self.cfg = cfg
@@ -188,8 +210,13 @@ class SRUNet(nn.Module):
             h = blk(h, temb)
         for layer in self.up:
             h = layer(torch.cat([h, hs.pop()], dim=1), temb) if isinstance(layer, SRResBlock) else layer(h)
-        y = self.out(F.silu(self.out_norm(h))) + self.out_skip(x)
-        return F.pixel_shuffle(y, p)
+        y = F.pixel_shuffle(self.out(F.silu(self.out_norm(h))) + self.out_skip(x), p)
+        if self.cfg.output == "v":
+            return y
+        # y is x0-hat: v = (sqrt(ab) x_t - x0) / sqrt(1 - ab) exactly, so the per-pixel noise that v carries
+        # at small t comes from x_t itself instead of through the network's 32 channels per 4x4 patch
+        a, sd = vp_coefficients(timestep)
+        return (a[:, None, None, None] * sample - y) / sd[:, None, None, None]
 
 
 def count_parameters(m: nn.Module) -> int:

@@ -229,10 +229,14 @@ def main() -> None:
     ap.add_argument("--resume", type=Path, default=None, help="folder with an sr_unet.pt to start from")
     ap.add_argument("--minutes", type=float, default=None, help="override train.minutes")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--output", choices=["x0", "v"], default=None,
+                    help="override model.output (a new network only; a resumed one keeps its own)")
     args = ap.parse_args()
     cfg = load_config(args.config)
     if args.minutes is not None:
         cfg["train"]["minutes"] = args.minutes
+    if args.output is not None:
+        cfg["model"]["output"] = args.output
     if not (args.data / "sr_train.npz").exists():
         raise SystemExit(f"{args.data / 'sr_train.npz'} is missing: build it with training/data/build_sr_dataset.py")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -157,10 +157,30 @@ const fs = require('fs');
 """
 
 
+def test_x0_output_gives_back_its_x0_through_the_samplers_maths():
+    """output "x0": v = (sqrt(ab) x_t - y) / sqrt(1 - ab), so the sampler's x0-hat = sqrt(ab) x_t - sqrt(1 - ab) v
+    is the network's y (the output before the conversion), at every t the page feeds."""
+    from sr_model import vp_coefficients
+    net = perturbed(SRConfig(resolution=32, channels=(8, 16, 16), mid_blocks=1, output="x0"))
+    ab = cosine_alphas_cumprod()
+    x, z, s = torch.randn(4, 3, 32, 32), torch.rand(4, 3, 8, 8) * 2 - 1, torch.zeros(4)
+    t = torch.tensor([999.0, 500.0, 19.0, 0.0])
+    v = net(x, t, z, s)
+    net.cfg.output = "v"
+    y = net(x, t, z, s)                                          # the same network, its output unconverted
+    abt = torch.tensor(ab[[999, 500, 19, 0]], dtype=torch.float64)[:, None, None, None]
+    x0 = abt.sqrt() * x.double() - (1 - abt).sqrt() * v.double()      # float64, as the samplers compute
+    # the analytic sqrt(ab) is 0 at t = 999, the table's clipped entry 4.9e-5: x0 there moves by 4.9e-5 |x_t|
+    assert (x0 - y.double()).abs().max() < 5e-5 * float(x.abs().max()) + 1e-5 and torch.isfinite(v).all()
+    a2, s2 = vp_coefficients(torch.arange(1000.0))
+    assert np.abs(a2.numpy() ** 2 - ab).max() < 1e-6 and np.abs(s2.numpy() ** 2 - (1 - ab)).max() < 1e-6
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="node runs onnxruntime-node")
-def test_onnx_export_matches_pytorch(tmp_path):
+@pytest.mark.parametrize("output", ["v", "x0"])
+def test_onnx_export_matches_pytorch(tmp_path, output):
     from export_sr import export_onnx
-    net = perturbed(SRConfig(resolution=64, channels=(8, 16, 16), mid_blocks=1))
+    net = perturbed(SRConfig(resolution=64, channels=(8, 16, 16), mid_blocks=1, output=output))
     entry = export_onnx(net, tmp_path / "sr_unet.onnx")
     assert [i["name"] for i in entry["inputs"]] == ["sample", "timestep", "low_res", "aug_level"]
     assert entry["inputs"][2]["shape"] == ["batch", 3, 16, 16] and entry["bytes"] < 1e6
