@@ -8,9 +8,9 @@ Each step, on the device: a batch of random crops (side train.crop, origin on th
 stored training squares (sr_train.npz), their 4x4 area means rounded to uint8 as the low-resolution
 input, the low-resolution input noised to a random level s ~ U{0..aug_max} of the cosine schedule (the
 conditioning augmentation; the model is told s), x_t at a random t, and the v-MSE (optionally min-SNR
-weighted, as train.py). AdamW with warm-up and cosine decay over the budget, EMA weights; on CUDA bf16
-autocast, channels_last and torch.compile (train.compile). Prints images/s (crops, and the same pixels
-as whole 256 px images). Saves OUT/sr_unet.pt (configs, raw and EMA weights, counters, loss history)
+weighted, as train.py; logged with the x0-MSE beside it). AdamW with warm-up and cosine decay over the
+budget, EMA weights; on CUDA bf16 autocast, channels_last and torch.compile (train.compile). Prints
+images/s (crops, and the same pixels as whole 256 px images). Saves OUT/sr_unet.pt (configs, raw and EMA weights, counters, loss history)
 every train.save_every_s and at the end; --resume DIR starts from DIR/sr_unet.pt's EMA weights and
 keeps counting.
 """
@@ -18,13 +18,10 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
-import math
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -130,7 +127,9 @@ def train(cfg: dict, args) -> dict:
     t0, step, seen = time.time(), 0, 0
     last_log = last_save = t0
     budget = c["minutes"] * 60
-    loss_sum, loss_n, recent = torch.zeros((), device=device), 0, []
+    # logged: the plain v-MSE (as train.py) and the x0-MSE, (1 - ab_t) x the v-MSE per sample, which small t
+    # (where v is x_t's noise over sqrt(1 - ab_t)) does not dominate
+    loss_sum, x0_sum, loss_n, recent = torch.zeros((), device=device), torch.zeros((), device=device), 0, []
     warm = c.get("throughput_after_steps", 30)
     tp_t0, tp_step, best_tp = None, 0, {}
 
@@ -160,7 +159,7 @@ def train(cfg: dict, args) -> dict:
                 pred = model(x_t, t.float(), z, s.float())
             per_sample = (pred.float() - v).pow(2).mean(dim=(1, 2, 3))
             (per_sample * w).mean().backward()
-            return per_sample.detach().mean()
+            return per_sample.detach()
 
         if compiled and step < 3:
             try:
@@ -174,7 +173,8 @@ def train(cfg: dict, args) -> dict:
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         ema_update(ema_params, params, min(c["ema"], (1 + step) / (10 + step)))
-        loss_sum += loss
+        loss_sum += loss.mean()
+        x0_sum += (loss * (1 - ab[t])).mean()
         loss_n += 1
         step += 1
         seen += B
@@ -183,12 +183,14 @@ def train(cfg: dict, args) -> dict:
                 torch.cuda.synchronize()
             tp_t0, tp_step = time.time(), step
         if time.time() - last_log > c.get("log_every_s", 30) or step == 1:
-            mean_loss = (loss_sum / loss_n).item()
+            mean_loss, x0_mse = (loss_sum / loss_n).item(), (x0_sum / loss_n).item()
             recent.append(mean_loss)
             loss_sum.zero_()
+            x0_sum.zero_()
             loss_n = 0
             el = time.time() - t0
-            row = {"stage": "sr", "step": prev["steps"] + step, "loss": mean_loss, "lr": opt.param_groups[0]["lr"],
+            row = {"stage": "sr", "step": prev["steps"] + step, "loss": mean_loss, "x0_mse": x0_mse,
+                   "lr": opt.param_groups[0]["lr"],
                    "minutes": el / 60, "images_seen": prev["images_seen"] + seen}
             if tp_t0 is not None and step > tp_step:
                 ips = (step - tp_step) * B / (time.time() - tp_t0)
@@ -199,7 +201,7 @@ def train(cfg: dict, args) -> dict:
                            "batch": B, "crop": crop, "compiled": compiled}
                 row.update(images_per_s=ips, images_256_per_s=full, tflops=tflops)
             log(**row)
-            history.append({"images_seen": row["images_seen"], "loss": round(mean_loss, 5),
+            history.append({"images_seen": row["images_seen"], "loss": round(mean_loss, 5), "x0_mse": round(x0_mse, 6),
                             "minutes_total": round(prev["minutes"] + el / 60, 3), "hardware": device_name})
             last_log = time.time()
         if time.time() - last_save > c.get("save_every_s", 300):
