@@ -1,99 +1,109 @@
 #!/usr/bin/env bash
-# One call on a lent GPU machine (PyTorch 2.x, CUDA), sized for its limits (10 minutes a call, 8 files of
-# < 16 MiB back from $OUT). In order:
-#   1. beside each other: the independent judge (classifier.py, ~1 min), the held-out-style CLIP (~1.1 min)
-#   2. CLIP, then the U-Net resumed from the shipped weights for $MINUTES, with the PyTorch profiler over
-#      $PROFILE steps once warmed up (top kernels in train.log and profile.txt); THROUGHPUT line at the end
-#   3. fp16 shards of clip.pt / unet.pt into $OUT (before any measurement, so the weights come back even if
-#      a later step is cut short)
-#   4. every metric at full size, prompt fidelity for the unseen phrasings under CLIP and the judge
-#   5. the sharpness study (32 concepts, every sampler setting, EMA and raw weights)
-#   6. report.tar.gz into $OUT: logs, metrics, sharpness.json, profile.txt, samples grid, judge.pt
-#
-#   run (device tool), carrying training/build/dataset.npz, dataset.json and glove.npz; the exact call is in
-#   training/README.md ("Train on a GPU"):
-#     KEEP_CLIP=1 MINUTES=4 bash training/gpu_run.sh   # the next run: U-Net only, against the shipped text encoder
-#     MINUTES=2.5 bash training/gpu_run.sh     # FRESH_CLIP=1: a new CLIP and vocabulary (the U-Net must
-#                                              # then relearn its conditioning); else CLIP resumes too
-#   then here:
-#     /usr/bin/python3 training/pack_checkpoint.py unpack <files_at> training/runs/gpu
-#     tar xzf <files_at>/report.tar.gz -C training/runs/gpu
-#     (export, card, fixtures: training/README.md, "Train on a GPU")
+# The GPU job: both models train side by side on one card, then the weights come back, then as much
+# evaluation as the budget leaves. Run it from the root of a job folder (training/pack_job.py writes one:
+# code, the shipped weights, the data) or of a checkout with the data built, on a machine with PyTorch 2.x
+# and CUDA:
+#   OUT=/path/to/results bash training/gpu_run.sh
+# In order:
+#   1. beside each other, each launch-bound network in its own process on the one card:
+#      - the base U-Net resumed from the shipped weights (training/checkpoints/unet.pt) against the shipped,
+#        phrasing-distilled text encoder (clip.pt is copied, not retrained), for MINUTES_BASE (configs/gpu.json)
+#      - the super-resolution stage (train_sr.py, configs/sr_gpu.json) for MINUTES_SR, resumed from
+#        training/checkpoints/sr_unet.pt when there is one
+#   2. unet.pt and sr_unet.pt as fp16 shards (< 15 MiB each) into OUT, before any measurement
+#   3. within what is left of JOB_BUDGET_S: the base model's metrics (evaluate.py measure, the three unseen
+#      phrasings under CLIP and the judge), then the SR stage's (evaluate_sr.py measure: the issue's bar and
+#      a contact sheet)
+#   4. report.tar.gz into OUT: logs, metrics, the contact sheet, the samples grid
+# Budgets (environment): JOB_BUDGET_S (the whole job, default 570 s), MINUTES_BASE (4.5), MINUTES_SR (5.5),
+# EVAL_SECONDS (the base evaluation's cap, 200). Others: CONFIG_BASE, CONFIG_SR, DATA (training/build),
+# CHECKPOINTS (training/checkpoints), PRESET (evaluate.py's, full), EVAL_STEPS (sampling steps of both
+# evaluations' base generations, 30 = the page's), SR_HELDOUT / SR_PROMPTS / SR_AUG_SWEEP (evaluate_sr.py sizes and
+# the augmentation levels it compares, 0,50,100,200), PROFILE (PyTorch profiler over that many warmed-up base
+# steps, train.py --profile: profile.txt), RUN (scratch).
+# A CPU dry run with tiny budgets: training/tests/test_sr_job.py. Back home: training/README.md, "The GPU job".
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 : "${OUT:?set OUT to the folder that comes back}"
+if [ -n "${MINUTES:-}${FRESH_CLIP:-}${BUDGET_S:-}" ]; then  # the old job's settings: say what they are now
+  echo "gpu_run.sh: MINUTES, FRESH_CLIP and BUDGET_S are gone: MINUTES_BASE / MINUTES_SR / JOB_BUDGET_S set the budgets," \
+    "and the text encoder is always the shipped one (KEEP_CLIP is what the job does)" >&2
+  exit 2
+fi
 START=$(date +%s)
-MINUTES=${MINUTES:-2.5}
-PROFILE=${PROFILE:-15}
-HOLDOUT=${HOLDOUT:-twemoji}
-CONFIG=${CONFIG:-training/configs/gpu.json}
-PRESET=${PRESET:-full}
+JOB_BUDGET_S=${JOB_BUDGET_S:-570}
+MINUTES_BASE=${MINUTES_BASE:-4.5}
+MINUTES_SR=${MINUTES_SR:-5.5}
+EVAL_SECONDS=${EVAL_SECONDS:-200}
+CONFIG_BASE=${CONFIG_BASE:-training/configs/gpu.json}
+CONFIG_SR=${CONFIG_SR:-training/configs/sr_gpu.json}
 DATA=${DATA:-training/build}
-BUDGET_S=${BUDGET_S:-570}          # the whole call, under the tool's 600 s
+CHECKPOINTS=${CHECKPOINTS:-training/checkpoints}
+PRESET=${PRESET:-full}
+EVAL_STEPS=${EVAL_STEPS:-30}
+SR_PROMPTS=${SR_PROMPTS:-100}
+RUN=${RUN:-/tmp/run}
 if [ -z "${PY:-}" ]; then  # the first interpreter that has torch
   for c in python3 python /usr/bin/python3; do
     if command -v "$c" >/dev/null && "$c" -c "import torch" 2>/dev/null; then PY=$(command -v "$c"); break; fi
   done
 fi
 : "${PY:?no python with torch found}"
-RUN=${RUN:-/tmp/run}
-mkdir -p "$RUN"
+mkdir -p "$RUN" "$OUT"
 LOG="$RUN/train.log"
-left() { echo $(( BUDGET_S - ($(date +%s) - START) )); }
+left() { echo $(( JOB_BUDGET_S - ($(date +%s) - START) )); }
 {
   date -u
-  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv || true
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null || echo "no nvidia-smi"
   "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name() if torch.cuda.is_available() else 'NO CUDA')"
+  echo "budgets: job ${JOB_BUDGET_S}s, base ${MINUTES_BASE} min, sr ${MINUTES_SR} min, base evaluation <= ${EVAL_SECONDS}s"
 } 2>&1 | tee "$LOG"
 NGPU=$("$PY" -c "import torch; print(torch.cuda.device_count())")
-if [ "${NGPU:-0}" -gt 1 ]; then
-  LAUNCH=(torchrun --standalone --nproc_per_node "$NGPU")
-else
-  LAUNCH=("$PY")
-fi
-# 1. small jobs beside the main CLIP on the same GPU, all done before the U-Net starts, so the U-Net's
-#    throughput figure is its own
-"$PY" training/classifier.py train --config "$CONFIG" --data "$DATA" --out "$RUN/judge.pt" > "$RUN/judge.log" 2>&1 &
-JUDGE_PID=$!
-"$PY" training/train.py --config "$CONFIG" --data "$DATA" --out "$RUN" --stage holdout --holdout-style "$HOLDOUT" \
-  > "$RUN/holdout.log" 2>&1 &
-HOLD_PID=$!
-# 2. CLIP, then the U-Net (which waits for nothing: the judge and held-out CLIP end while CLIP trains).
-#    KEEP_CLIP=1: no CLIP stage; the U-Net trains against the shipped text encoder (training/checkpoints/clip.pt,
-#    phrasing-distilled by robust_text.py), so the page's text encoder does not change and no distillation is
-#    needed afterwards. (2026-11-27: retraining CLIP for 1.2 min moved the text states the U-Net had learned;
-#    after 5.5 U-Net minutes and a new distillation, "a picture of ..." fidelity was 42.8% against the shipped 68.0%.)
-if [ -n "${KEEP_CLIP:-}" ]; then
-  cp training/checkpoints/clip.pt "$RUN/clip.pt" && echo "clip: kept training/checkpoints/clip.pt (KEEP_CLIP)" | tee -a "$LOG"
-else
-  "$PY" training/train.py --config "$CONFIG" --data "$DATA" --out "$RUN" --resume training/checkpoints \
-    ${FRESH_CLIP:+--fresh-clip} --stage clip 2>&1 | tee -a "$LOG"
-fi
-wait $JUDGE_PID; echo "judge exit $?" | tee -a "$LOG"
-wait $HOLD_PID; echo "holdout exit $?" | tee -a "$LOG"
-"${LAUNCH[@]}" training/train.py --config "$CONFIG" --data "$DATA" --out "$RUN" --resume training/checkpoints \
-  --stage unet --minutes "$MINUTES" --profile "$PROFILE" 2>&1 | tee -a "$LOG"
-cat "$RUN/judge.log" "$RUN/holdout.log" >> "$LOG"
-# 3. the weights come back first
-"$PY" training/pack_checkpoint.py pack "$RUN" "$OUT" 2>&1 | tee -a "$LOG"
-# 4. measurements, each inside what is left of the budget
-EVAL_S=$(( $(left) - 75 )); [ "$EVAL_S" -gt "${EVAL_SECONDS:-200}" ] && EVAL_S=${EVAL_SECONDS:-200}
-echo "evaluate: ${EVAL_S}s" | tee -a "$LOG"
-if [ "$EVAL_S" -gt 30 ]; then
+if [ "${NGPU:-0}" -gt 1 ]; then LAUNCH=(torchrun --standalone --nproc_per_node "$NGPU"); else LAUNCH=("$PY"); fi
+
+# 1. both trainings at once; a training that outlives what the job can give it is stopped (both save every
+#    minute, so the last save comes back). 60 s stay for the shards and the report.
+cp "$CHECKPOINTS/clip.pt" "$RUN/clip.pt" && echo "clip: kept $CHECKPOINTS/clip.pt (the shipped text encoder)" | tee -a "$LOG"
+SR_RESUME=()
+[ -f "$CHECKPOINTS/sr_unet.pt" ] && SR_RESUME=(--resume "$CHECKPOINTS")
+TRAIN_S=$(( $(left) - 60 ))
+timeout "$TRAIN_S" "${LAUNCH[@]}" training/train.py --config "$CONFIG_BASE" --data "$DATA" --out "$RUN" \
+  --resume "$CHECKPOINTS" --stage unet --minutes "$MINUTES_BASE" --profile "${PROFILE:-0}" > "$RUN/base.log" 2>&1 &
+BASE_PID=$!
+timeout "$TRAIN_S" "$PY" training/train_sr.py --config "$CONFIG_SR" --data "$DATA" --out "$RUN" "${SR_RESUME[@]}" \
+  --minutes "$MINUTES_SR" > "$RUN/sr.log" 2>&1 &
+SR_PID=$!
+wait $BASE_PID; echo "base exit $? after $(( $(date +%s) - START ))s" | tee -a "$LOG"
+wait $SR_PID; echo "sr exit $? after $(( $(date +%s) - START ))s" | tee -a "$LOG"
+grep -h "THROUGHPUT\|parameters\|done=True" "$RUN/base.log" "$RUN/sr.log" | tee -a "$LOG"
+
+# 2. the weights come back first (the text encoder did not change, so clip.pt stays home)
+PACK=()
+for n in unet sr_unet; do [ -f "$RUN/$n.pt" ] && PACK+=("$n"); done
+if [ ${#PACK[@]} -gt 0 ]; then "$PY" training/pack_checkpoint.py pack "$RUN" "$OUT" "${PACK[@]}" 2>&1 | tee -a "$LOG"; fi
+
+# 3. measurements, each inside what is left of the budget (20 s stay for the report)
+EVAL_S=$(( $(left) - 90 )); [ "$EVAL_S" -gt "$EVAL_SECONDS" ] && EVAL_S=$EVAL_SECONDS
+if [ "$EVAL_S" -gt 15 ] && [ -f "$RUN/unet.pt" ]; then
+  echo "evaluate (base): ${EVAL_S}s" | tee -a "$LOG"
   timeout "$EVAL_S" "$PY" training/evaluate.py measure --preset "$PRESET" --data "$DATA" --checkpoints "$RUN" \
-    --out "$RUN/metrics.json" --grid "$RUN/samples-grid.png" --holdout "$RUN/clip-holdout.json" --judge "$RUN/judge.pt" \
+    --steps "$EVAL_STEPS" --out "$RUN/metrics.json" --grid "$RUN/samples-grid.png" --judge "$CHECKPOINTS/judge.pt" \
     > "$RUN/eval.log" 2>&1
   echo "evaluate exit $?" | tee -a "$LOG"
-  tail -n 40 "$RUN/eval.log"
 fi
-SHARP_S=$(( $(left) - 15 ))
-if [ "$SHARP_S" -gt 20 ]; then
-  timeout "$SHARP_S" "$PY" training/sharpness.py study --checkpoints "$RUN" --data "$DATA" --concepts 32 --chunk 256 \
-    --judge "$RUN/judge.pt" --out "$RUN/sharpness.json" > "$RUN/sharpness.log" 2>&1
-  echo "sharpness exit $? (${SHARP_S}s allowed)" | tee -a "$LOG"
+SR_EVAL_S=$(( $(left) - 20 ))
+if [ "$SR_EVAL_S" -gt 15 ] && [ -f "$RUN/sr_unet.pt" ]; then
+  echo "evaluate (sr): ${SR_EVAL_S}s" | tee -a "$LOG"
+  timeout "$SR_EVAL_S" "$PY" training/evaluate_sr.py measure --sr "$RUN" --data "$DATA" --checkpoints "$RUN" \
+    --judge "$CHECKPOINTS/judge.pt" --base-steps "$EVAL_STEPS" --prompts "$SR_PROMPTS" ${SR_HELDOUT:+--heldout "$SR_HELDOUT"} \
+    --aug-sweep "${SR_AUG_SWEEP:-0,50,100,200}" \
+    --out "$RUN/sr-metrics.json" --sheet "$RUN/sr-contact-sheet.png" > "$RUN/sr-eval.log" 2>&1
+  echo "evaluate_sr exit $?" | tee -a "$LOG"
 fi
-# 6. the report (the judge's fp16 weights are < 2 MB and ride along)
-cd "$RUN" && tar czf "$OUT/report.tar.gz" --ignore-failed-read train.log log.jsonl clip-holdout.json metrics.json \
-  samples-grid.png eval.log judge.pt judge.log sharpness.json sharpness.log profile.txt 2>/dev/null
+
+# 4. the report
+cat "$RUN/base.log" "$RUN/sr.log" >> "$LOG"
+(cd "$RUN" && tar czf "$OUT/report.tar.gz" --ignore-failed-read train.log log.jsonl log-sr.jsonl metrics.json \
+  samples-grid.png eval.log sr-metrics.json sr-contact-sheet.png sr-eval.log profile.txt 2>/dev/null)
 ls -la "$OUT"
-echo "total $(( $(date +%s) - START ))s"
+echo "total $(( $(date +%s) - START ))s (budget ${JOB_BUDGET_S}s)"

@@ -21,7 +21,7 @@ FILE_NAME = re.compile(r"(?:[A-Za-z0-9][A-Za-z0-9._-]{0,127}/)?[A-Za-z0-9][A-Za-
 # The page allocates a file's buffer from its manifest size; it refuses more than this (1 GiB).
 MAX_FILE_BYTES = 2 ** 30
 # Manifest keys whose value is one file entry.
-MODEL_KEYS = ("tokenizer", "text_encoder", "unet", "image_encoder")
+MODEL_KEYS = ("tokenizer", "text_encoder", "unet", "image_encoder", "sr")  # "sr": optional (export_sr.py)
 
 
 def file_entry(models: Path, name: str) -> dict:

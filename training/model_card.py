@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 import run_history
+from card_sections import keep_sections
 from common import read_checkpoint
 
 MEASURE_CMD = ("/usr/bin/python3 training/evaluate.py measure --checkpoints training/checkpoints --out "
@@ -244,7 +245,8 @@ Style fidelity per asked-for style: {per_style}.
 - Licences: OpenMoji's artwork and annotations are CC BY-SA 4.0; in so far as the weights are a derivative
   of them they are offered under CC BY-SA 4.0 too, with the attributions above.
 """
-    (models / "MODEL_CARD.md").write_text(card, "utf-8")
+    old = (models / "MODEL_CARD.md").read_text("utf-8") if (models / "MODEL_CARD.md").exists() else ""
+    (models / "MODEL_CARD.md").write_text(keep_sections(old, card), "utf-8")  # the SR section: evaluate_sr.py card
     print(f"wrote {models / 'MODEL_CARD.md'} and manifest metrics")
 
 

@@ -28,10 +28,12 @@ import argparse
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import zipfile
@@ -40,6 +42,9 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from card_sections import keep_sections  # noqa: E402
 
 RESOLUTION = 64
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,9 +267,10 @@ def image_sources(c: dict, src: dict, nm: Path) -> dict[int, tuple[str, object]]
 # ---------------------------------------------------------------------------------------------- SVGs
 
 
-def render_svgs(nm: Path, cache: Path, wanted: dict[str, list[str]]) -> dict[str, dict]:
-    """Render the wanted icons of each collection (in parallel, through render_svgs.mjs and its cache).
-    Returns pkg -> {'images': {name: uint8 [64, 64, 3]}, 'skipped': {name: reason}, 'ms_per_icon': float}."""
+def render_svgs(nm: Path, cache: Path, wanted: dict[str, list[str]], size: int = RESOLUTION) -> dict[str, dict]:
+    """Render the wanted icons of each collection (in parallel, through render_svgs.mjs and its cache) at
+    `size` px (build_sr_dataset.py: 256, in a cache of its own).
+    Returns pkg -> {'images': {name: uint8 [size, size, 3]}, 'skipped': {name: reason}, 'ms_per_icon': float}."""
     node = shutil.which("node")
     if node is None:
         raise SystemExit("build_dataset: node is needed to render the SVG styles (render_svgs.mjs)")
@@ -275,14 +281,15 @@ def render_svgs(nm: Path, cache: Path, wanted: dict[str, list[str]]) -> dict[str
         for pkg, names in wanted.items():
             (Path(tmp) / f"{len(procs)}.json").write_text(json.dumps(names))
             procs[pkg] = subprocess.Popen([node, str(script), pkg, str(cache), str(Path(tmp) / f"{len(procs)}.json")],
-                                          stdout=subprocess.PIPE, cwd=nm.parent, text=True)
+                                          stdout=subprocess.PIPE, cwd=nm.parent, text=True,
+                                          env={**os.environ, "RENDER_SVGS_SIZE": str(size)})
         for pkg, p in procs.items():
             stdout, _ = p.communicate()
             if p.returncode != 0:
                 raise SystemExit(f"build_dataset: render_svgs.mjs failed for {pkg} (exit {p.returncode})")
             report = json.loads(stdout.strip().splitlines()[-1])
             meta = read_json(Path(report["json"]))
-            arr = np.fromfile(report["bin"], dtype=np.uint8).reshape(-1, RESOLUTION, RESOLUTION, 3)
+            arr = np.fromfile(report["bin"], dtype=np.uint8).reshape(-1, size, size, 3)
             index = {n: i for i, n in enumerate(meta["names"])}
             out[pkg] = {"images": {n: arr[index[n]] for n in wanted[pkg] if n in index},
                         "skipped": {n: meta["skipped"][n] for n in wanted[pkg] if n in meta["skipped"]},
@@ -464,7 +471,8 @@ def build(node_modules: Path, out: Path, limit: int | None = None, skin_tones: b
     text = data_card(meta, report, command or "/usr/bin/python3 training/data/build_dataset.py")
     for path in [out / "DATA_CARD.md"] + ([Path(card)] if card else []):
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, "utf-8")
+        # sections other scripts own (the SR data: build_sr_dataset.py) stay
+        path.write_text(keep_sections(path.read_text("utf-8") if path.exists() else "", text), "utf-8")
     meta["report"] = report
     return meta
 

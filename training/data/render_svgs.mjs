@@ -3,7 +3,9 @@
 //
 // Usage: node training/data/render_svgs.mjs <package> <cache-dir> [names.json]
 //   names.json: a JSON array of icon names to have rendered (default: every icon and alias).
-// Cache: <cache-dir>/<slug>.bin (uint8 [n, 64, 64, 3], raw RGB, row-major) and <slug>.json
+//   RENDER_SVGS_SIZE=256 (environment): another size (the super-resolution data, build_sr_dataset.py);
+//   give each size its own cache dir (a cache of another size is rendered again from scratch).
+// Cache: <cache-dir>/<slug>.bin (uint8 [n, SIZE, SIZE, 3], raw RGB, row-major) and <slug>.json
 //   ({package, version, size, names: [n names, in .bin order], skipped: {name: reason}, ms_per_icon, rendered_ms}).
 // ms_per_icon: wall time per icon over all the renders that filled this cache, child processes included.
 // Icons already in the cache (rendered or skipped) for the same package version are not rendered again,
@@ -16,7 +18,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-const SIZE = 64; // output pixels per side
+const SIZE = Number(process.env.RENDER_SVGS_SIZE ?? 64); // output pixels per side (children inherit it)
+if (!Number.isInteger(SIZE) || SIZE < 8 || SIZE > 1024) throw new Error(`RENDER_SVGS_SIZE must be an integer in 8..1024, got ${process.env.RENDER_SVGS_SIZE}`);
 const PIXEL_BYTES = SIZE * SIZE * 3; // one RGB image
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(path.join(ROOT, 'package.json'));
@@ -65,7 +68,7 @@ async function child(pkg, listFile, start) {
     let record;
     try {
       const opts = { background: '#ffffff', fitTo: { mode: 'original' }, font: { loadSystemFonts: false } };
-      const rgba = new Resvg(iconSvg(icons, names[i]), opts).render().pixels; // [64, 64, 4], opaque
+      const rgba = new Resvg(iconSvg(icons, names[i]), opts).render().pixels; // [SIZE, SIZE, 4], opaque
       if (rgba.length !== SIZE * SIZE * 4) throw new Error(`rendered ${rgba.length} bytes`);
       record = Buffer.alloc(1 + PIXEL_BYTES);
       record[0] = 1;
